@@ -1,0 +1,47 @@
+"""One error body for the whole API, and one place that maps errors to HTTP.
+
+Every error response is JSON shaped ``{"detail": <readable sentence>, "code": <stable
+machine code>}``, plus ``"errors": {field: [messages]}`` for invalid input. Domain
+exceptions of later issues (``OutOfStock``, ``CartUnavailable``…) are mapped here too.
+"""
+
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def error_body(detail, code, errors=None):
+    body = {"detail": str(detail), "code": str(code)}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    """DRF's handler with the body reshaped; non-API exceptions fall through to Django."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(_first_message(errors), "invalid", errors)
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        response.data = error_body(response.data.get("detail", exc), code)
+    return response
+
+
+def _first_message(errors):
+    """A readable one-line summary such as "search: Ensure this value has at most 200…"."""
+    for field, messages in errors.items():
+        message = messages[0] if isinstance(messages, list) and messages else messages
+        if isinstance(message, dict):
+            return _first_message(message)
+        return str(message) if field == "non_field_errors" else f"{field}: {message}"
+    return "Invalid input."
+
+
+def json_error(detail, code, status_code, errors=None):
+    """A Django ``JsonResponse`` in the API's error shape, for code outside DRF views."""
+    return JsonResponse(error_body(detail, code, errors), status=status_code)

@@ -1,0 +1,106 @@
+"""Liveness and readiness, one small check class per dependency.
+
+``/healthz`` says the process can answer; it touches nothing, so a Redis outage never
+gets pods restarted. ``/readyz`` asks every dependency and answers 503 naming the ones
+that failed, so the load balancer stops sending traffic to an instance that cannot serve.
+"""
+
+import os
+import time
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from storages.backends.s3 import S3Storage
+
+
+class CheckFailed(Exception):
+    """A dependency did not answer; the message says what happened, for operators."""
+
+
+class DatabaseCheck:
+    name = "database"
+
+    def run(self):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as exc:
+            raise CheckFailed(str(exc).strip().splitlines()[0]) from exc
+
+
+class RedisCheck:
+    """Pings every cache alias served by django-redis (the carts' one included)."""
+
+    name = "redis"
+
+    def run(self):
+        for alias, config in settings.CACHES.items():
+            if not config["BACKEND"].startswith("django_redis."):
+                continue
+            try:
+                get_redis_connection(alias).ping()
+            except RedisError as exc:
+                raise CheckFailed(f"cache alias {alias!r}: {exc}") from exc
+
+
+class StorageCheck:
+    """Asks the object store for the bucket; checks a local media folder is writable."""
+
+    name = "storage"
+    # One quick attempt: a probe must answer within the load balancer's patience.
+    probe_config = BotoConfig(
+        connect_timeout=0.5, read_timeout=1, retries={"total_max_attempts": 1}
+    )
+
+    def run(self):
+        storage = storages["default"]
+        if isinstance(storage, S3Storage):
+            client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=storage.endpoint_url,
+                region_name=storage.region_name,
+                aws_access_key_id=storage.access_key,
+                aws_secret_access_key=storage.secret_key,
+                config=storage.client_config.merge(self.probe_config),
+            )
+            try:
+                client.head_bucket(Bucket=storage.bucket_name)
+            except (BotoCoreError, ClientError) as exc:
+                raise CheckFailed(f"bucket {storage.bucket_name!r}: {exc}") from exc
+        elif isinstance(storage, FileSystemStorage) and not os.access(storage.location, os.W_OK):
+            raise CheckFailed(f"media folder {storage.location} is not writable")
+
+
+CHECKS = (DatabaseCheck(), RedisCheck(), StorageCheck())
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    results, failures = {}, []
+    for check in CHECKS:
+        started = time.monotonic()
+        try:
+            check.run()
+        except CheckFailed as exc:
+            results[check.name] = {"status": "failed", "error": str(exc)}
+            failures.append(check.name)
+        else:
+            results[check.name] = {"status": "ok"}
+        results[check.name]["ms"] = round((time.monotonic() - started) * 1000, 1)
+    if failures:
+        body = {"status": "unavailable", "detail": f"unavailable: {', '.join(failures)}"}
+        return JsonResponse({**body, "checks": results}, status=503)
+    return JsonResponse({"status": "ok", "checks": results})

@@ -1,0 +1,240 @@
+"""Settings shared by every profile, and the one module that reads the environment.
+
+Profiles (``stateless``, ``legacy``, ``test``, ``production``) import this module and
+differ only in which backends they name. Every value that can differ between machines
+comes from an environment variable read below, with a development default that is safe
+on a laptop; ``production`` refuses the development defaults that would be unsafe.
+"""
+
+from pathlib import Path
+
+import environ
+from botocore.config import Config as BotoConfig
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# `make run` keeps the generated local admin password in `.env`; real deployments set
+# variables in their environment and have no such file.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+# --- Core -----------------------------------------------------------------------------
+
+# Recognisable on purpose: `production` refuses to start with it.
+DEV_SECRET_KEY = "django-insecure-development-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
+# Old keys still accepted for signatures while they age out (Django's key rotation).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "storages",
+    "accounts",
+    "shop",
+    "shop.catalog",
+]
+
+MIDDLEWARE = [
+    # Outermost, so that every response (static files and errors included) names its worker.
+    "shop.middleware.ServedByMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "shop.urls"
+WSGI_APPLICATION = "shop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Database ---------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/stateless_shop"
+    ),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The fallback where PostgreSQL cannot be had: WAL lets readers run beside the writer,
+    # IMMEDIATE transactions take the write lock up front and the timeout waits for it, so
+    # concurrent checkouts queue instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    # A dead database must fail a request (and /readyz) quickly, not hang a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DATABASE_CONNECT_TIMEOUT", default=2
+    )
+
+# --- Redis ------------------------------------------------------------------------------
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Seconds. Short on purpose: a Redis outage must become a fast 503, never a hung worker.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "shop",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+        },
+    },
+}
+
+# --- Object storage (S3-compatible) ---------------------------------------------------
+
+# Empty means "the local endpoint": `make run` and the tests start moto's server there.
+LOCAL_S3_ENDPOINT_URL = "http://127.0.0.1:9000"
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="stateless-shop")
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+# None lets boto3 find credentials itself (instance role, ~/.aws); the local endpoint
+# accepts any pair, so it gets a fixed one.
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default=None)
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default=None)
+if AWS_S3_ENDPOINT_URL is None:
+    AWS_ACCESS_KEY_ID = AWS_ACCESS_KEY_ID or "local"
+    AWS_SECRET_ACCESS_KEY = AWS_SECRET_ACCESS_KEY or "local-secret"
+# A CDN or public bucket domain ("cdn.example.com" or "127.0.0.1:9000/bucket"); URLs are
+# then plain strings, and without it they are signed locally. Neither calls S3.
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
+# Product images are public; signed, expiring URLs would defeat page caching.
+AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
+AWS_S3_URL_PROTOCOL = env.str("AWS_S3_URL_PROTOCOL", default="http:")
+# Largest product image the admin accepts, in bytes.
+PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+
+
+def s3_storage_options(endpoint_url, bucket_name):
+    """Return the OPTIONS of django-storages' S3 backend for an endpoint and bucket.
+
+    Timeouts are short and retries few, so that an unreachable endpoint turns into a
+    form error or a 503 in about a second instead of a hung worker.
+    """
+    return {
+        "endpoint_url": endpoint_url,
+        "bucket_name": bucket_name,
+        "region_name": AWS_S3_REGION_NAME,
+        "access_key": AWS_ACCESS_KEY_ID,
+        "secret_key": AWS_SECRET_ACCESS_KEY,
+        "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+        "url_protocol": AWS_S3_URL_PROTOCOL,
+        "querystring_auth": AWS_QUERYSTRING_AUTH,
+        "addressing_style": "path",
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        "client_config": BotoConfig(
+            connect_timeout=1,
+            read_timeout=5,
+            retries={"total_max_attempts": 2, "mode": "standard"},
+            signature_version="s3v4",
+        ),
+    }
+
+
+# --- Static files -------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
+# Hashed names let whitenoise send "cache for a year"; a build artefact, not state.
+STATICFILES_STORAGE_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+
+# --- Sessions, messages, CSRF -------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# The CSRF secret lives in its cookie, never in a session.
+CSRF_USE_SESSIONS = False
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- API --------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "shop.api_errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "stateless-shop API",
+    "DESCRIPTION": "Catalog, cart, checkout and accounts of a shop that keeps no server state.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Demo data and the local admin --------------------------------------------------------
+
+DJANGO_ADMIN_EMAIL = env.str("DJANGO_ADMIN_EMAIL", default="admin@example.com")
+DJANGO_ADMIN_PASSWORD = env.str("DJANGO_ADMIN_PASSWORD", default=None)
+
+# --- Logging ------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,31 @@
+"""The stateless profile hardened for the internet; ``check --deploy`` passes clean.
+
+It refuses to start with the development secret key: a shop whose signing key is public
+signs every cookie for anybody.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .stateless import *
+
+if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in "
+        'production. Generate one with: python -c "from django.core.management.utils '
+        'import get_random_secret_key; print(get_random_secret_key())"'
+    )
+if DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+
+# TLS ends at the load balancer, which says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = True
+# Probes talk plain HTTP to the pod; they must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+AWS_S3_URL_PROTOCOL = "https:"
+STORAGES["default"]["OPTIONS"]["url_protocol"] = AWS_S3_URL_PROTOCOL

@@ -1,0 +1,20 @@
+"""The default profile: no process memory and no local disk holds anything about a user.
+
+Admin sessions travel in a signed cookie, flash messages in a cookie, uploads go to
+S3-compatible storage. Any worker of any instance can answer any request.
+"""
+
+from .base import *
+
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME
+        ),
+    },
+    "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},
+}

@@ -1,0 +1,31 @@
+"""The profile pytest runs: the stateless profile on its own data.
+
+Tests use their own database (pytest-django adds the ``test_`` prefix), their own Redis
+database number, their own bucket and their own S3 port, so ``make test`` can run while
+``make run`` serves and never touches its data.
+"""
+
+from urllib.parse import urlsplit, urlunsplit
+
+from .stateless import *
+
+# Redis database 15 of the configured server.
+_redis = urlsplit(REDIS_URL)
+REDIS_URL = urlunsplit(_redis._replace(path="/15"))
+CACHES["default"]["LOCATION"] = REDIS_URL
+
+# The tests' own moto server, started by tests/conftest.py unless an endpoint is configured.
+TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or "http://127.0.0.1:9100"
+AWS_STORAGE_BUCKET_NAME = f"{AWS_STORAGE_BUCKET_NAME}-test"
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(TEST_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME),
+    },
+    # Tests render templates without running collectstatic first.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# Hashing strength is not under test; speed is.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
