@@ -25,3 +25,5 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "stateless-shop")
 # TLS and client addresses come from the load balancer in front.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Several instances share a host here; one default control socket path would collide.
+control_socket_disable = True

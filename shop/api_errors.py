@@ -5,7 +5,8 @@ machine code>}``, plus ``"errors": {field: [messages]}`` for invalid input. Doma
 exceptions of later issues (``OutOfStock``, ``CartUnavailable``…) are mapped here too.
 """
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,6 +20,11 @@ def error_body(detail, code, errors=None):
 
 def exception_handler(exc, context):
     """DRF's handler with the body reshaped; non-API exceptions fall through to Django."""
+    # DRF converts these two itself, but only after a handler has seen the original.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -26,7 +32,7 @@ def exception_handler(exc, context):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(_first_message(errors), "invalid", errors)
     else:
-        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(response.data.get("detail", exc), code)
     return response

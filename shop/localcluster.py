@@ -5,6 +5,7 @@ what the tests prove is what a developer runs. Each helper starts one real proce
 waits until it answers; ``Cluster.stop`` ends everything it started, by pid.
 """
 
+import json
 import os
 import re
 import shutil
@@ -63,8 +64,16 @@ def start_s3(port):
     return process
 
 
+# Product images are public, like a shop window; everything else in the bucket is not.
+PUBLIC_PREFIXES = ("products/",)
+
+
 def ensure_bucket(options):
-    """Create the bucket named in django-storages ``options`` when it is missing."""
+    """Create the bucket of django-storages ``options`` if missing; make images public.
+
+    Production buckets get the same policy from their infrastructure code (or sit behind
+    a CDN); see docs/operations.md.
+    """
     client = boto3.session.Session().client(
         "s3",
         endpoint_url=options["endpoint_url"],
@@ -76,6 +85,16 @@ def ensure_bucket(options):
         client.head_bucket(Bucket=options["bucket_name"])
     except ClientError:
         client.create_bucket(Bucket=options["bucket_name"])
+    bucket = options["bucket_name"]
+    statement = {
+        "Sid": "PublicProductImages",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": [f"arn:aws:s3:::{bucket}/{prefix}*" for prefix in PUBLIC_PREFIXES],
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
 def start_instance(port, env, workers=2, threads=4, worker_class="gthread"):

@@ -1,0 +1,115 @@
+"""Fixtures shared by every test: the real S3 endpoint, Redis, and app instances."""
+
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from django.conf import settings
+from django_redis import get_redis_connection
+
+from shop import localcluster
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_endpoint():
+    """The tests' S3 endpoint: the configured one, or moto started on the test port."""
+    options = settings.STORAGES["default"]["OPTIONS"]
+    process = None
+    port = urlsplit(options["endpoint_url"]).port
+    if settings.AWS_S3_ENDPOINT_URL is None and not localcluster.port_open(port):
+        process = localcluster.start_s3(port)
+    localcluster.ensure_bucket(options)
+    yield options["endpoint_url"]
+    if process is not None:
+        localcluster.stop(process)
+
+
+@pytest.fixture
+def redis():
+    """The tests' Redis database, emptied before the test."""
+    connection = get_redis_connection("default")
+    connection.flushdb()
+    return connection
+
+
+@pytest.fixture
+def s3_client():
+    options = settings.STORAGES["default"]["OPTIONS"]
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        region_name=options["region_name"],
+        aws_access_key_id=options["access_key"],
+        aws_secret_access_key=options["secret_key"],
+    )
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """Static files collected for the stateless profile (its manifest storage needs them)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=localcluster.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings.stateless"},
+        check=True,
+    )
+
+
+@pytest.fixture
+def instance_env(django_db_setup, django_db_blocker, collected_static):
+    """Environment for app processes: the stateless profile on the tests' own data."""
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        db = connection.settings_dict
+    options = settings.STORAGES["default"]["OPTIONS"]
+    return {
+        "DJANGO_SETTINGS_MODULE": "shop.settings.stateless",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        if db["ENGINE"].endswith("postgresql")
+        else f"sqlite:///{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "AWS_S3_ENDPOINT_URL": options["endpoint_url"],
+        "AWS_STORAGE_BUCKET_NAME": options["bucket_name"],
+        "AWS_ACCESS_KEY_ID": options["access_key"],
+        "AWS_SECRET_ACCESS_KEY": options["secret_key"],
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+
+
+@pytest.fixture
+def start_instance(instance_env):
+    """Start gunicorn instances on free ports; all are stopped after the test."""
+    started = []
+
+    def start(env=None, **options):
+        port = localcluster.free_port()
+        process = localcluster.start_instance(port, {**instance_env, **(env or {})}, **options)
+        started.append(process)
+        return port, process
+
+    yield start
+    for process in started:
+        localcluster.stop(process)
+
+
+@pytest.fixture
+def start_cluster(instance_env):
+    """Start instances behind nginx on free ports; stopped after the test."""
+    started = []
+
+    def start(instances=2, **options):
+        ports = [localcluster.free_port() for _ in range(instances)]
+        cluster = localcluster.Cluster.start(
+            localcluster.free_port(), ports, instance_env, **options
+        )
+        started.append(cluster)
+        return cluster
+
+    yield start
+    for cluster in started:
+        cluster.stop()

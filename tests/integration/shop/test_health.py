@@ -1,0 +1,62 @@
+"""Liveness and readiness of a real gunicorn instance, with each dependency taken away."""
+
+import time
+
+import pytest
+import requests
+
+from shop.localcluster import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _get(port, path):
+    started = time.monotonic()
+    response = requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+    return response, time.monotonic() - started
+
+
+def test_ready_when_database_redis_and_storage_answer(start_instance):
+    port, _ = start_instance(workers=1)
+
+    response, _ = _get(port, "/readyz")
+
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert {name: c["status"] for name, c in checks.items()} == {
+        "database": "ok",
+        "redis": "ok",
+        "storage": "ok",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "env"),
+    [
+        ("redis", lambda port: {"REDIS_URL": f"redis://127.0.0.1:{port}/15"}),
+        ("database", lambda port: {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/x"}),
+        ("storage", lambda port: {"AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}),
+    ],
+)
+def test_not_ready_names_the_dependency_that_is_down(start_instance, name, env):
+    port, _ = start_instance(env=env(free_port()), workers=1)
+
+    ready, seconds = _get(port, "/readyz")
+    alive, _ = _get(port, "/healthz")
+
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["detail"] == f"unavailable: {name}"
+    assert body["checks"][name]["status"] == "failed" and body["checks"][name]["error"]
+    assert [n for n, c in body["checks"].items() if c["status"] == "failed"] == [name]
+    assert seconds < 2
+    assert alive.status_code == 200
+
+
+def test_every_response_names_the_worker_that_served_it(start_instance):
+    port, process = start_instance(workers=1)
+
+    response, _ = _get(port, "/healthz")
+
+    host, pid = response.headers["X-Served-By"].rsplit(":", 1)
+    assert host and int(pid) != process.pid  # a worker, not the gunicorn master

@@ -1,0 +1,86 @@
+"""Each settings profile loads in a fresh interpreter, the way a deployment loads it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from shop.localcluster import BASE_DIR
+
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "k3#v9!qP2z@Lr7^wX1&mN5*bT8(cY4)hJ6_fD0+gS-aE=uR.iO;pK,lM<nB>vC?xZ",
+    "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+}
+
+
+def _django(settings_module, code, env=None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": settings_module, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("profile", "session_engine", "storage"),
+    [
+        ("stateless", "signed_cookies", "storages.backends.s3.S3Storage"),
+        ("legacy", "db", "django.core.files.storage.FileSystemStorage"),
+        ("test", "signed_cookies", "storages.backends.s3.S3Storage"),
+        ("production", "signed_cookies", "storages.backends.s3.S3Storage"),
+    ],
+)
+def test_each_profile_loads_and_names_its_backends(profile, session_engine, storage):
+    result = _django(
+        f"shop.settings.{profile}",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.STORAGES['default']['BACKEND'])",
+        env=PRODUCTION_ENV,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"django.contrib.sessions.backends.{session_engine}", storage]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _django("shop.settings.production", "pass")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _django("shop.settings.production", "pass", env={"DJANGO_SECRET_KEY": "short"})
+
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_production_passes_check_deploy_with_no_warning():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "shop.settings.production", **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_development_defaults_are_safe():
+    result = _django(
+        "shop.settings.stateless",
+        "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_HTTPONLY, "
+        "s.CSRF_USE_SESSIONS, s.ALLOWED_HOSTS != ['*'])",
+    )
+
+    assert result.stdout.split() == ["False", "True", "False", "True"]
