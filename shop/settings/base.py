@@ -95,7 +95,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DATABASES = {
     "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/stateless_shop"
+        "DATABASE_URL", default="postgres://shop:shop@127.0.0.1:5432/stateless_shop"
     ),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

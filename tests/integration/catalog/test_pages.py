@@ -60,4 +60,3 @@ def test_product_page_and_unknown_product(client):
     assert "Gooseneck Kettle" in page.content.decode() and "Only 2 left" in page.content.decode()
     assert missing.status_code == 404
     assert "Page not found" in missing.content.decode()
-

@@ -1,0 +1,41 @@
+# stateless-shop: `make run` serves the shop on http://127.0.0.1:8000, `make test` tests it.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format install services clean
+
+run: install .env
+	deploy/dev/services.sh run
+	$(BIN)/python manage.py runcluster
+
+test: install
+	deploy/dev/services.sh test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Local settings kept between runs: the generated password of the demo staff user.
+.env:
+	@umask 077; echo "DJANGO_ADMIN_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" > $@
+	@echo "wrote .env with a generated DJANGO_ADMIN_PASSWORD"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
