@@ -7,6 +7,7 @@ that failed, so the load balancer stops sending traffic to an instance that cann
 
 import os
 import time
+from pathlib import Path
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -75,8 +76,13 @@ class StorageCheck:
                 client.head_bucket(Bucket=storage.bucket_name)
             except (BotoCoreError, ClientError) as exc:
                 raise CheckFailed(f"bucket {storage.bucket_name!r}: {exc}") from exc
-        elif isinstance(storage, FileSystemStorage) and not os.access(storage.location, os.W_OK):
-            raise CheckFailed(f"media folder {storage.location} is not writable")
+        elif isinstance(storage, FileSystemStorage):
+            # The folder appears with the first upload; until then its parent must allow it.
+            folder = Path(storage.location)
+            while not folder.exists():
+                folder = folder.parent
+            if not os.access(folder, os.W_OK):
+                raise CheckFailed(f"media folder {storage.location} is not writable")
 
 
 CHECKS = (DatabaseCheck(), RedisCheck(), StorageCheck())

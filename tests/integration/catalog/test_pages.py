@@ -1,4 +1,8 @@
 import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from shop.localcluster import free_port
 
 from tests.factories import image_upload, make_category, make_product
 
@@ -60,3 +64,25 @@ def test_product_page_and_unknown_product(client):
     assert "Gooseneck Kettle" in page.content.decode() and "Only 2 left" in page.content.decode()
     assert missing.status_code == 404
     assert "Page not found" in missing.content.decode()
+
+
+def test_pages_render_image_urls_while_the_object_store_is_down(client):
+    product = make_product(name="Sencha", slug="sencha")
+    product.image.save("sencha.png", image_upload(), save=True)
+    options = settings.STORAGES["default"]["OPTIONS"]
+    dead = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**options, "endpoint_url": f"http://127.0.0.1:{free_port()}"},
+        },
+    }
+
+    with override_settings(STORAGES=dead):
+        listing = client.get("/")
+        detail = client.get("/products/sencha/")
+        api = client.get("/api/v1/products/sencha/")
+
+    assert listing.status_code == detail.status_code == api.status_code == 200
+    assert product.image.name in api.json()["image_url"]
+    assert product.image.name in listing.content.decode()
