@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from ua_parser import parse
 
 from .managers import UserManager
 
@@ -38,3 +39,50 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        """Save; a changed password or a deactivation ends every sign-in of the user.
+
+        Enforced here rather than in each view because passwords change in many places
+        (account page, admin, ``changepassword``, shell) and a stolen session must not
+        survive any of them. ``set_password`` leaves the new password in ``_password``
+        until the save.
+        """
+        ends_sign_ins = self.pk is not None and (self._password is not None or not self.is_active)
+        super().save(*args, **kwargs)
+        if ends_sign_ins:
+            from .services import user_revoke_all  # services import this module
+
+            user_revoke_all(user_id=self.pk)
+
+
+class SignIn(models.Model):
+    """One device's sign-in: a chain of rotating refresh tokens with one current token.
+
+    The refresh tokens carry this row's id (``sid``). A refresh token whose ``jti`` is not
+    ``refresh_jti`` was rotated out; presenting it again after the grace window means it
+    was copied, and every sign-in of the user is revoked.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_refreshed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    refresh_jti = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at", "-last_refreshed_at"])]
+
+    def __str__(self):
+        return f"{self.user} on {self.device}"
+
+    @property
+    def device(self):
+        """A readable device name such as "Firefox on Ubuntu", from the user agent."""
+        result = parse(self.user_agent) if self.user_agent else None
+        if result is None or result.user_agent is None:
+            return "Unknown device"
+        browser = result.user_agent.family
+        return f"{browser} on {result.os.family}" if result.os else browser

@@ -7,8 +7,28 @@ exceptions of later issues (``OutOfStock``, ``CartUnavailable``…) are mapped h
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.exceptions import IdentityUnavailable, LoginThrottled
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
+def _as_api_exception(exc):
+    """Map a domain exception to the DRF exception that carries its HTTP meaning."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, LoginThrottled):
+        return exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
+    if isinstance(exc, IdentityUnavailable):
+        return ServiceUnavailable(str(exc))
+    return exc
 
 
 def error_body(detail, code, errors=None):
@@ -20,11 +40,7 @@ def error_body(detail, code, errors=None):
 
 def exception_handler(exc, context):
     """DRF's handler with the body reshaped; non-API exceptions fall through to Django."""
-    # DRF converts these two itself, but only after a handler has seen the original.
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied(*exc.args)
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

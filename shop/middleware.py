@@ -1,6 +1,12 @@
 import os
 import socket
 
+from django.shortcuts import render
+
+from accounts.exceptions import IdentityUnavailable
+
+from .api_errors import json_error
+
 
 class ServedByMiddleware:
     """Adds ``X-Served-By: <hostname>:<pid>`` to every response.
@@ -16,4 +22,26 @@ class ServedByMiddleware:
         response = self.get_response(request)
         # Read per request: gunicorn forks workers after this middleware may be built.
         response["X-Served-By"] = f"{socket.gethostname()}:{os.getpid()}"
+        return response
+
+
+class DomainErrorMiddleware:
+    """Turns a dependency outage raised in a page view into a friendly 503 page.
+
+    API views map the same exceptions in ``shop.api_errors``; this is the page side.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IdentityUnavailable):
+            return None
+        if request.path.startswith("/api/"):
+            return json_error(str(exception), "service_unavailable", 503)
+        response = render(request, "errors/503.html", {"message": str(exception)}, status=503)
+        response["Retry-After"] = "5"
         return response

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import api as accounts_api
+from accounts.urls import api_urlpatterns as accounts_api_urls
+
 from . import errors, health
 from .catalog.urls import api_urlpatterns as catalog_api
 
-admin.site.site_header = "stateless-shop administration"
-admin.site.site_title = "stateless-shop admin"
-
 api_v1 = [
+    *accounts_api_urls,
     *catalog_api,
 ]
 
@@ -18,7 +19,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(".well-known/jwks.json", accounts_api.jwks, name="jwks"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("", include("shop.catalog.urls")),
 ]
 

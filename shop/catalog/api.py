@@ -34,7 +34,14 @@ class ProductPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class CategoryListApi(generics.ListAPIView):
+class PublicReadApi:
+    """Catalog reads need no identity: never authenticating keeps them off Redis."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+
+class CategoryListApi(PublicReadApi, generics.ListAPIView):
     serializer_class = CategorySerializer
     pagination_class = None
 
@@ -49,7 +56,7 @@ class CategoryListApi(generics.ListAPIView):
         OpenApiParameter("sort", str, enum=list(selectors.SORT_ORDERS)),
     ]
 )
-class ProductListApi(generics.ListAPIView):
+class ProductListApi(PublicReadApi, generics.ListAPIView):
     serializer_class = ProductSerializer
     pagination_class = ProductPagination
 
@@ -65,7 +72,7 @@ class ProductListApi(generics.ListAPIView):
         return selectors.product_list(**query.cleaned_data)
 
 
-class ProductDetailApi(generics.RetrieveAPIView):
+class ProductDetailApi(PublicReadApi, generics.RetrieveAPIView):
     serializer_class = ProductSerializer
     lookup_field = "slug"
 

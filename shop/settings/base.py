@@ -6,6 +6,7 @@ comes from an environment variable read below, with a development default that i
 on a laptop; ``production`` refuses the development defaults that would be unsafe.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,7 +32,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with our sign-in views (JWT cookies, no server-side session).
+    "accounts.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "storages",
     "accounts",
@@ -54,9 +57,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, with request.user from the JWT cookies (it
+    # rotates an expired pair); the legacy profile puts Django's own back.
+    "accounts.middleware.JWTCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -93,11 +99,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database ---------------------------------------------------------------------------
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://shop:shop@127.0.0.1:5432/stateless_shop"
-    ),
-}
+# Empty means the local development database that `make run` creates; production
+# refuses to start without one.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+DEV_DATABASE_URL = "postgres://shop:shop@127.0.0.1:5432/stateless_shop"
+DATABASES = {"default": env.db_url_config(DATABASE_URL or DEV_DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -141,13 +147,9 @@ LOCAL_S3_ENDPOINT_URL = "http://127.0.0.1:9000"
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="stateless-shop")
 AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
-# None lets boto3 find credentials itself (instance role, ~/.aws); the local endpoint
-# accepts any pair, so it gets a fixed one.
+# None lets boto3 find credentials itself (instance role, ~/.aws).
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default=None)
 AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default=None)
-if AWS_S3_ENDPOINT_URL is None:
-    AWS_ACCESS_KEY_ID = AWS_ACCESS_KEY_ID or "local"
-    AWS_SECRET_ACCESS_KEY = AWS_SECRET_ACCESS_KEY or "local-secret"
 # A CDN or public bucket domain ("cdn.example.com" or "127.0.0.1:9000/bucket"); URLs are
 # then plain strings, and without it they are signed locally. Neither calls S3.
 AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
@@ -158,18 +160,20 @@ AWS_S3_URL_PROTOCOL = env.str("AWS_S3_URL_PROTOCOL", default="http:")
 PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 
 
-def s3_storage_options(endpoint_url, bucket_name):
+def s3_storage_options(endpoint_url, bucket_name, *, local=False):
     """Return the OPTIONS of django-storages' S3 backend for an endpoint and bucket.
 
-    Timeouts are short and retries few, so that an unreachable endpoint turns into a
-    form error or a 503 in about a second instead of a hung worker.
+    ``endpoint_url`` None means AWS itself. A ``local`` endpoint (moto) accepts any
+    credentials, so it gets a fixed pair unless some are configured. Timeouts are short
+    and retries few, so that an unreachable endpoint turns into a form error or a 503 in
+    about a second instead of a hung worker.
     """
     return {
         "endpoint_url": endpoint_url,
         "bucket_name": bucket_name,
         "region_name": AWS_S3_REGION_NAME,
-        "access_key": AWS_ACCESS_KEY_ID,
-        "secret_key": AWS_SECRET_ACCESS_KEY,
+        "access_key": AWS_ACCESS_KEY_ID or ("local" if local else None),
+        "secret_key": AWS_SECRET_ACCESS_KEY or ("local-secret" if local else None),
         "custom_domain": AWS_S3_CUSTOM_DOMAIN,
         "url_protocol": AWS_S3_URL_PROTOCOL,
         "querystring_auth": AWS_QUERYSTRING_AUTH,
@@ -210,11 +214,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "shop.api_errors.exception_handler",
+    # Proxies in front of the app that append to X-Forwarded-For (nginx: 1). Client
+    # addresses for login throttling are read through DRF's get_ident with this.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=1),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stateless-shop API",
@@ -222,6 +229,59 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Identity: JWT ----------------------------------------------------------------------------
+
+# Signs tokens; deliberately not SECRET_KEY, so either can be rotated alone. For RS256 or
+# ES256 it is a PEM private key and the public keys are published at /.well-known/jwks.json.
+DEV_JWT_SIGNING_KEY = "development-jwt-signing-key-never-use-in-production"
+JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=DEV_JWT_SIGNING_KEY, multiline=True)
+# Keys rotated out that still verify tokens until those expire ("||"-separated, as PEM
+# keys span lines). Remove a key once a refresh lifetime has passed since it was current.
+JWT_PREVIOUS_SIGNING_KEYS = [
+    key.strip()
+    for key in env.str("JWT_PREVIOUS_SIGNING_KEYS", default="", multiline=True).split("||")
+    if key.strip()
+]
+# A just-rotated refresh token presented again within this many seconds gets the same
+# successor (two tabs racing), instead of being treated as stolen.
+JWT_REFRESH_GRACE_SECONDS = env.int("JWT_REFRESH_GRACE_SECONDS", default=30)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("JWT_ACCESS_LIFETIME", default=300)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        seconds=env.int("JWT_REFRESH_LIFETIME", default=7 * 24 * 3600)
+    ),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": JWT_ALGORITHM,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    # simplejwt checks these only when set; we always set them.
+    "ISSUER": env.str("JWT_ISSUER", default="stateless-shop"),
+    "AUDIENCE": env.str("JWT_AUDIENCE", default="stateless-shop"),
+    "LEEWAY": env.int("JWT_LEEWAY_SECONDS", default=0),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "typ",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# Browser cookies holding the tokens: HttpOnly always, Secure in production (where the
+# names carry the __Host- prefix), SameSite=Lax so that links from other sites still
+# arrive signed in while cross-site POSTs do not carry them.
+AUTH_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+AUTH_ACCESS_COOKIE = "shop_access"
+AUTH_REFRESH_COOKIE = "shop_refresh"
+AUTH_COOKIE_SAMESITE = "Lax"
+
+# Login throttling, counted in Redis and shared by every instance: failures per e-mail
+# address and per client address within the window answer 429 with Retry-After.
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
 
 # --- Demo data and the local admin --------------------------------------------------------
 

@@ -1,14 +1,26 @@
 """The "before" profile: classic stateful Django, kept runnable as the migration's start.
 
 Sessions in the database, messages in the session, uploads on the instance's own disk.
-It only works behind sticky sessions or on one instance, which is the point of showing it.
-The cart and login backends join this profile with their own issues.
+Uploads on local disk mean it only works on one instance (or with shared disk), which is
+the point of showing it. Its sign-in pages and cart backend arrive with the migration issue.
 """
 
 from .base import *
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Session login: Django's own middleware and DRF's session authentication.
+MIDDLEWARE = [
+    "django.contrib.auth.middleware.AuthenticationMiddleware"
+    if entry == "accounts.middleware.JWTCookieMiddleware"
+    else entry
+    for entry in MIDDLEWARE
+]
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

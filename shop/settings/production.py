@@ -14,6 +14,18 @@ if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         'production. Generate one with: python -c "from django.core.management.utils '
         'import get_random_secret_key; print(get_random_secret_key())"'
     )
+if JWT_SIGNING_KEY == DEV_JWT_SIGNING_KEY or (
+    JWT_ALGORITHM.startswith("HS") and len(JWT_SIGNING_KEY) < 50
+):
+    raise ImproperlyConfigured(
+        "JWT_SIGNING_KEY must be set in production: a random value of at least 50 "
+        "characters for HS256, or a PEM private key for RS256/ES256. It must differ "
+        "from DJANGO_SECRET_KEY."
+    )
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY.")
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set in production.")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 
@@ -27,5 +39,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+AUTH_COOKIE_SECURE = True
+# __Host- cookies are Secure, host-only and Path=/: no subdomain can set or shadow them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+AUTH_ACCESS_COOKIE = "__Host-shop_access"
+AUTH_REFRESH_COOKIE = "__Host-shop_refresh"
+# No endpoint means AWS S3 itself (never the local development endpoint), with
+# credentials from the environment or the instance role.
 AWS_S3_URL_PROTOCOL = "https:"
-STORAGES["default"]["OPTIONS"]["url_protocol"] = AWS_S3_URL_PROTOCOL
+STORAGES["default"]["OPTIONS"] = {
+    **s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME),
+    "url_protocol": AWS_S3_URL_PROTOCOL,
+}

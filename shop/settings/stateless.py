@@ -13,7 +13,9 @@ STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": s3_storage_options(
-            AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME
+            AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL,
+            AWS_STORAGE_BUCKET_NAME,
+            local=AWS_S3_ENDPOINT_URL is None,
         ),
     },
     "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},

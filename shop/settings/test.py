@@ -20,7 +20,9 @@ AWS_STORAGE_BUCKET_NAME = f"{AWS_STORAGE_BUCKET_NAME}-test"
 STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": s3_storage_options(TEST_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME),
+        "OPTIONS": s3_storage_options(
+            TEST_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME, local=AWS_S3_ENDPOINT_URL is None
+        ),
     },
     # Tests render templates without running collectstatic first.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -63,7 +63,9 @@ def test_admin_sign_in_writes_no_session_row(staff_client):
     assert staff_client.get("/admin/").status_code == 200
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.signed_cookies"
     assert Session.objects.count() == 0
-    assert staff_client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
+    assert settings.SESSION_COOKIE_NAME not in staff_client.cookies
+    assert staff_client.cookies[settings.AUTH_ACCESS_COOKIE]["httponly"]
+    assert staff_client.cookies[settings.AUTH_REFRESH_COOKIE]["httponly"]
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_form_error(staff_client):

@@ -10,6 +10,8 @@ from shop.localcluster import BASE_DIR
 
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "k3#v9!qP2z@Lr7^wX1&mN5*bT8(cY4)hJ6_fD0+gS-aE=uR.iO;pK,lM<nB>vC?xZ",
+    "JWT_SIGNING_KEY": "Zq8#Lm2!vB7@xR4$wT9%nY3^kP6&hJ1*dF5(gS0)aE-uI=oC+lM;rN:tV<sW>yX?",
+    "DATABASE_URL": "postgres://shop:secret@db.internal:5432/shop",
     "DJANGO_ALLOWED_HOSTS": "shop.example.com",
 }
 
@@ -54,8 +56,45 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("JWT_SIGNING_KEY", "JWT_SIGNING_KEY must be set in production"),
+        ("DATABASE_URL", "DATABASE_URL must be set in production"),
+    ],
+)
+def test_production_refuses_development_defaults(missing, message):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+
+    result = _django("shop.settings.production", "pass", env=env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
+    env = {**PRODUCTION_ENV, "JWT_SIGNING_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]}
+
+    result = _django("shop.settings.production", "pass", env=env)
+
+    assert "JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_stores_uploads_on_aws_when_no_endpoint_is_set():
+    result = _django(
+        "shop.settings.production",
+        "from django.conf import settings as s; o = s.STORAGES['default']['OPTIONS']; "
+        "print(o['endpoint_url'], o['access_key'], o['url_protocol'])",
+        env=PRODUCTION_ENV,
+    )
+
+    assert result.stdout.split() == ["None", "None", "https:"]
+
+
 def test_production_refuses_a_short_secret_key():
-    result = _django("shop.settings.production", "pass", env={"DJANGO_SECRET_KEY": "short"})
+    env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "short"}
+
+    result = _django("shop.settings.production", "pass", env=env)
 
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr

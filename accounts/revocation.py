@@ -1,0 +1,85 @@
+"""Redis records that make logout immediate and refresh races harmless.
+
+- ``auth:deny:<jti>``: an access token that must no longer work (expires with it).
+- ``auth:access:<sid>``: the access tokens issued to one sign-in, so that revoking the
+  sign-in can deny them all.
+- ``auth:successor:<jti>``: the pair issued when refresh token ``jti`` was rotated, kept
+  for the grace window so a racing tab gets the same pair instead of being taken for a
+  thief.
+
+Checking an access token costs one round trip (``EXISTS``). Redis errors become
+``IdentityUnavailable``: without the denylist a revoked token cannot be told apart.
+"""
+
+import json
+from contextlib import contextmanager
+
+from django.conf import settings
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from rest_framework_simplejwt.settings import api_settings
+
+from .exceptions import IdentityUnavailable
+
+REDIS_ALIAS = "default"
+DENY_PREFIX = "auth:deny:"
+ACCESS_PREFIX = "auth:access:"
+SUCCESSOR_PREFIX = "auth:successor:"
+
+
+@contextmanager
+def _redis():
+    try:
+        yield get_redis_connection(REDIS_ALIAS)
+    except RedisError as exc:
+        raise IdentityUnavailable() from exc
+
+
+def _access_ttl():
+    return int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + api_settings.LEEWAY + 1
+
+
+def is_denied(jti):
+    with _redis() as redis:
+        return bool(redis.exists(DENY_PREFIX + jti))
+
+
+def remember_access(sign_in_id, jti):
+    """Record that access token ``jti`` belongs to sign-in ``sign_in_id``."""
+    key = f"{ACCESS_PREFIX}{sign_in_id}"
+    with _redis() as redis:
+        redis.pipeline().sadd(key, jti).expire(key, _access_ttl()).execute()
+
+
+def deny_sign_ins(sign_in_ids):
+    """Deny every access token still alive of these sign-ins."""
+    keys = [f"{ACCESS_PREFIX}{sid}" for sid in sign_in_ids]
+    if not keys:
+        return
+    with _redis() as redis:
+        members = redis.pipeline()
+        for key in keys:
+            members.smembers(key)
+        jtis = {jti.decode() for group in members.execute() for jti in group}
+        writes = redis.pipeline()
+        for jti in jtis:
+            writes.set(DENY_PREFIX + jti, 1, ex=_access_ttl())
+        writes.delete(*keys)
+        writes.execute()
+
+
+def deny(jti):
+    with _redis() as redis:
+        redis.set(DENY_PREFIX + jti, 1, ex=_access_ttl())
+
+
+def store_successor(jti, pair):
+    with _redis() as redis:
+        redis.set(SUCCESSOR_PREFIX + jti, json.dumps(pair), ex=settings.JWT_REFRESH_GRACE_SECONDS)
+
+
+def successor(jti):
+    """The pair that replaced refresh token ``jti`` within the grace window, or None."""
+    with _redis() as redis:
+        stored = redis.get(SUCCESSOR_PREFIX + jti)
+    return json.loads(stored) if stored else None

@@ -1,0 +1,222 @@
+"""Identity decisions: registering, signing in, rotating, revoking.
+
+Every entry point (API, pages, admin) goes through these functions. Tokens are issued
+per sign-in (one device); a refresh rotates the sign-in's token; revoking a sign-in
+kills its refresh token in the database and its access tokens in Redis at once.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from . import revocation
+from .exceptions import InvalidCredentials, InvalidToken, TokenReused
+from .models import SignIn
+from .throttling import LoginThrottle
+from .tokens import SIGN_IN_CLAIM, AccessToken, RefreshToken
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def user_register(*, email: str, password: str) -> User:
+    """Create a shopper; raises ``ValidationError`` naming the field that is wrong."""
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["An account with this e-mail address already exists."]})
+    user = User(email=email)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def user_authenticate(*, request, email: str, password: str) -> User:
+    """The active user with these credentials; failures are counted and throttled.
+
+    Raises ``LoginThrottled`` before checking anything once the failures of this e-mail
+    address or client address reach their limit, else ``InvalidCredentials``.
+    """
+    throttle = LoginThrottle(request, email)
+    throttle.check()
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        throttle.record_failure()
+        raise InvalidCredentials("Wrong e-mail address or password.")
+    throttle.reset()
+    return user
+
+
+def sign_in_start(*, request, user) -> TokenPair:
+    """Sign ``user`` in from ``request`` (page, admin or API) and announce it.
+
+    ``user_logged_in`` is the hook for whatever follows a sign-in; the cart app merges
+    the guest cart named by the request's cart token there.
+    """
+    pair = sign_in_create(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    return pair
+
+
+def sign_in_create(*, user, user_agent: str = "") -> TokenPair:
+    """Start a sign-in (one device) for ``user`` and issue its first token pair."""
+    with transaction.atomic():
+        refresh = _new_refresh(user.pk)
+        sign_in = SignIn.objects.create(
+            user=user,
+            user_agent=user_agent[:300],
+            refresh_jti=refresh[api_settings.JTI_CLAIM],
+            expires_at=datetime_from_epoch(refresh["exp"]),
+        )
+        return _issue(sign_in, refresh)
+
+
+def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
+    """Rotate a refresh token: the old one dies, a new pair is returned.
+
+    Within ``JWT_REFRESH_GRACE_SECONDS`` of a rotation the old token returns the same
+    successor pair (tabs racing, whichever instance answers). Later, a rotated-out token
+    means it was copied: every sign-in of the user is revoked and ``TokenReused`` raised.
+    A token of a revoked sign-in raises ``InvalidToken``.
+    """
+    token = _parse_refresh(raw_refresh)
+    jti, sign_in_id = token[api_settings.JTI_CLAIM], token[SIGN_IN_CLAIM]
+    replay = revocation.successor(jti)
+    if replay is not None:
+        return TokenPair(**replay)
+    with transaction.atomic():
+        # The row lock serialises refreshes of one sign-in across every instance.
+        sign_in = (
+            SignIn.objects.select_for_update(of=("self",))
+            .filter(pk=sign_in_id, user_id=token[api_settings.USER_ID_CLAIM])
+            .select_related("user")
+            .first()
+        )
+        if sign_in is None or sign_in.revoked_at is not None or not sign_in.user.is_active:
+            raise InvalidToken("This sign-in has ended; sign in again.")
+        reused = sign_in.refresh_jti != jti
+        if reused:
+            replay = revocation.successor(jti)  # stored by the request we waited for
+            if replay is not None:
+                return TokenPair(**replay)
+        else:
+            pair = _issue(sign_in, _new_refresh(sign_in.user_id))
+            token.blacklist()
+            revocation.store_successor(jti, pair.as_dict())
+            return pair
+    user_revoke_all(user_id=sign_in.user_id)
+    raise TokenReused("This sign-in token was already used; every sign-in has been ended.")
+
+
+def sign_out(*, raw_refresh: str, access_jti: str | None = None) -> None:
+    """End the sign-in a refresh token belongs to (logout of one device)."""
+    token = _parse_refresh(raw_refresh)
+    sign_in_revoke(user_id=int(token[api_settings.USER_ID_CLAIM]), ids=[token[SIGN_IN_CLAIM]])
+    if access_jti:
+        revocation.deny(access_jti)
+
+
+def sign_in_revoke(*, user_id: int, ids) -> int:
+    """End these sign-ins of ``user_id`` now; returns how many were still active."""
+    with transaction.atomic():
+        sign_ins = list(
+            SignIn.objects.select_for_update().filter(
+                user_id=user_id, pk__in=list(ids), revoked_at__isnull=True
+            )
+        )
+        if not sign_ins:
+            return 0
+        SignIn.objects.filter(pk__in=[s.pk for s in sign_ins]).update(revoked_at=timezone.now())
+        outstanding = OutstandingToken.objects.filter(jti__in=[s.refresh_jti for s in sign_ins])
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True
+        )
+        # Inside the transaction: if Redis cannot deny the access tokens, nothing is
+        # revoked and the caller learns it (IdentityUnavailable) instead of a half logout.
+        revocation.deny_sign_ins([s.pk for s in sign_ins])
+        return len(sign_ins)
+
+
+def user_revoke_all(*, user_id: int) -> int:
+    """End every sign-in of a user (sign out everywhere, password change, theft)."""
+    ids = SignIn.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    return sign_in_revoke(user_id=user_id, ids=ids)
+
+
+def user_change_password(*, user, new_password: str, user_agent: str = "") -> TokenPair:
+    """Set a new password, end every sign-in, and sign this device in again."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save()  # User.save ends every sign-in when the password changes
+        return sign_in_create(user=user, user_agent=user_agent)
+
+
+def access_token_validate(raw: str) -> AccessToken:
+    """A verified, unrevoked access token; raises ``InvalidToken`` otherwise.
+
+    Costs no database query and one Redis round trip (the denylist).
+    """
+    try:
+        token = AccessToken(raw)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if revocation.is_denied(token[api_settings.JTI_CLAIM]):
+        raise InvalidToken("Token has been revoked")
+    return token
+
+
+def _parse_refresh(raw):
+    try:
+        token = RefreshToken(raw)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if SIGN_IN_CLAIM not in token.payload:
+        raise InvalidToken("Token is invalid")
+    return token
+
+
+def _new_refresh(user_id):
+    refresh = RefreshToken()
+    refresh[api_settings.USER_ID_CLAIM] = str(user_id)
+    return refresh
+
+
+def _issue(sign_in, refresh) -> TokenPair:
+    """Sign ``refresh`` for ``sign_in``, make it the sign-in's current token, add access."""
+    refresh[SIGN_IN_CLAIM] = sign_in.pk
+    access = refresh.access_token
+    encoded = str(refresh)
+    OutstandingToken.objects.create(
+        user_id=sign_in.user_id,
+        jti=refresh[api_settings.JTI_CLAIM],
+        token=encoded,
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    sign_in.refresh_jti = refresh[api_settings.JTI_CLAIM]
+    sign_in.expires_at = datetime_from_epoch(refresh["exp"])
+    sign_in.last_refreshed_at = timezone.now()
+    sign_in.save(update_fields=["refresh_jti", "expires_at", "last_refreshed_at"])
+    revocation.remember_access(sign_in.pk, access[api_settings.JTI_CLAIM])
+    return TokenPair(access=str(access), refresh=encoded)

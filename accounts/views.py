@@ -1,0 +1,130 @@
+"""Account pages: register, sign in, sign out, and the account page with its devices."""
+
+from contextlib import suppress
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.middleware.csrf import rotate_token
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .exceptions import InvalidToken
+from .forms import RegisterForm, SignInForm
+
+
+def _signed_in(request, pair):
+    request.auth_cookies.signed_in(pair)
+    rotate_token(request)  # a new CSRF secret for the new identity
+
+
+class SignInView(auth_views.LoginView):
+    """Django's LoginView, signing in with JWT cookies instead of a session."""
+
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+
+    def form_valid(self, form):
+        _signed_in(self.request, services.sign_in_start(request=self.request, user=form.get_user()))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.retry_after)
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Ends this browser's sign-in (its refresh and access tokens die now)."""
+
+    next_page = "catalog:product-list"
+
+    def post(self, request, *args, **kwargs):
+        refresh = request.COOKIES.get(settings.AUTH_REFRESH_COOKIE)
+        if refresh:
+            # Already ended or expired: signing out is what the user wants anyway.
+            with suppress(InvalidToken):
+                services.sign_out(raw_refresh=refresh)
+        request.auth_cookies.signed_out()
+        messages.info(request, "You are signed out.")
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changes the password, ends every sign-in and signs this browser in again."""
+
+    template_name = "accounts/account.html"
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form):
+        pair = services.user_change_password(
+            user=form.user,
+            new_password=form.cleaned_data["new_password1"],
+            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+        )
+        _signed_in(self.request, pair)
+        messages.success(self.request, "Password changed. Every other device was signed out.")
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_account_context(self.request)}
+
+
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("password1" if field == "password" else field, errors)
+        else:
+            _signed_in(request, services.sign_in_start(request=request, user=user))
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect("accounts:account")
+    return render(
+        request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def account(request):
+    context = {"form": PasswordChangeForm(request.user), **_account_context(request)}
+    return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@login_required
+def end_sign_in(request, sign_in_id):
+    services.sign_in_revoke(user_id=request.user.pk, ids=[sign_in_id])
+    if sign_in_id == request.auth_cookies.sign_in_id():
+        request.auth_cookies.signed_out()
+        return redirect(reverse("accounts:login"))
+    messages.success(request, "That device is signed out.")
+    return redirect("accounts:account")
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request):
+    count = services.user_revoke_all(user_id=request.user.pk)
+    request.auth_cookies.signed_out()
+    messages.success(request, f"Signed out on {count} device{'s' if count != 1 else ''}.")
+    return redirect("accounts:login")
+
+
+def _account_context(request):
+    return {
+        "sign_ins": selectors.active_sign_ins(user_id=request.user.pk),
+        "current_sign_in": request.auth_cookies.sign_in_id(),
+    }
