@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format install services clean
+.PHONY: run test lint format install clean
 
 run: install .env
 	deploy/dev/services.sh run
-	$(BIN)/python manage.py runcluster
+	set -a; [ ! -f var/fallback.env ] || . var/fallback.env; set +a; \
+	  exec $(BIN)/python manage.py runcluster
 
 test: install
 	deploy/dev/services.sh test

@@ -47,6 +47,10 @@ class _PublicApi(APIView):
     authentication_classes = ()
     permission_classes = ()
 
+    def get_authenticate_header(self, request):
+        # A failed sign-in or refresh is a 401 with a challenge, not DRF's fallback 403.
+        return 'Bearer realm="api"'
+
     def valid(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,19 +6,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
 
 from . import services
 from .exceptions import IdentityUnavailable, InvalidToken
-from .tokens import RefreshToken
+from .tokens import RefreshToken, jwt_settings
 
 logger = logging.getLogger(__name__)
 
 
 def set_auth_cookies(response, pair):
     for name, value, lifetime in (
-        (settings.AUTH_ACCESS_COOKIE, pair.access, api_settings.ACCESS_TOKEN_LIFETIME),
-        (settings.AUTH_REFRESH_COOKIE, pair.refresh, api_settings.REFRESH_TOKEN_LIFETIME),
+        (settings.AUTH_ACCESS_COOKIE, pair.access, jwt_settings().ACCESS_TOKEN_LIFETIME),
+        (settings.AUTH_REFRESH_COOKIE, pair.refresh, jwt_settings().REFRESH_TOKEN_LIFETIME),
     ):
         response.set_cookie(
             name,
@@ -63,7 +62,7 @@ class CookieIdentity:
         token = self.access_token()
         if token is None:
             return AnonymousUser()
-        user_id = token[api_settings.USER_ID_CLAIM]
+        user_id = token[jwt_settings().USER_ID_CLAIM]
         return get_user_model().objects.filter(pk=user_id, is_active=True).first() or (
             AnonymousUser()
         )

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
-from rest_framework_simplejwt.settings import api_settings
 
 from .exceptions import IdentityUnavailable
+from .tokens import jwt_settings
 
 REDIS_ALIAS = "default"
 DENY_PREFIX = "auth:deny:"
@@ -36,7 +36,7 @@ def _redis():
 
 
 def _access_ttl():
-    return int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + api_settings.LEEWAY + 1
+    return int(jwt_settings().ACCESS_TOKEN_LIFETIME.total_seconds()) + jwt_settings().LEEWAY + 1
 
 
 def is_denied(jti):

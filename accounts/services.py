@@ -10,10 +10,9 @@ from dataclasses import asdict, dataclass
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
@@ -21,9 +20,10 @@ from . import revocation
 from .exceptions import InvalidCredentials, InvalidToken, TokenReused
 from .models import SignIn
 from .throttling import LoginThrottle
-from .tokens import SIGN_IN_CLAIM, AccessToken, RefreshToken
+from .tokens import SIGN_IN_CLAIM, AccessToken, RefreshToken, jwt_settings
 
 User = get_user_model()
+_EMAIL_TAKEN = "An account with this e-mail address already exists."
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,18 @@ def user_register(*, email: str, password: str) -> User:
     """Create a shopper; raises ``ValidationError`` naming the field that is wrong."""
     email = User.objects.normalize_email(email).strip()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": ["An account with this e-mail address already exists."]})
+        raise ValidationError({"email": [_EMAIL_TAKEN]})
     user = User(email=email)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same address registered a moment ago elsewhere
+        raise ValidationError({"email": [_EMAIL_TAKEN]}) from exc
     return user
 
 
@@ -84,7 +88,7 @@ def sign_in_create(*, user, user_agent: str = "") -> TokenPair:
         sign_in = SignIn.objects.create(
             user=user,
             user_agent=user_agent[:300],
-            refresh_jti=refresh[api_settings.JTI_CLAIM],
+            refresh_jti=refresh[jwt_settings().JTI_CLAIM],
             expires_at=datetime_from_epoch(refresh["exp"]),
         )
         return _issue(sign_in, refresh)
@@ -99,7 +103,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
     A token of a revoked sign-in raises ``InvalidToken``.
     """
     token = _parse_refresh(raw_refresh)
-    jti, sign_in_id = token[api_settings.JTI_CLAIM], token[SIGN_IN_CLAIM]
+    jti, sign_in_id = token[jwt_settings().JTI_CLAIM], token[SIGN_IN_CLAIM]
     replay = revocation.successor(jti)
     if replay is not None:
         return TokenPair(**replay)
@@ -107,7 +111,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
         # The row lock serialises refreshes of one sign-in across every instance.
         sign_in = (
             SignIn.objects.select_for_update(of=("self",))
-            .filter(pk=sign_in_id, user_id=token[api_settings.USER_ID_CLAIM])
+            .filter(pk=sign_in_id, user_id=token[jwt_settings().USER_ID_CLAIM])
             .select_related("user")
             .first()
         )
@@ -130,7 +134,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
 def sign_out(*, raw_refresh: str, access_jti: str | None = None) -> None:
     """End the sign-in a refresh token belongs to (logout of one device)."""
     token = _parse_refresh(raw_refresh)
-    sign_in_revoke(user_id=int(token[api_settings.USER_ID_CLAIM]), ids=[token[SIGN_IN_CLAIM]])
+    sign_in_revoke(user_id=int(token[jwt_settings().USER_ID_CLAIM]), ids=[token[SIGN_IN_CLAIM]])
     if access_jti:
         revocation.deny(access_jti)
 
@@ -181,7 +185,7 @@ def access_token_validate(raw: str) -> AccessToken:
         token = AccessToken(raw)
     except TokenError as exc:
         raise InvalidToken(str(exc)) from exc
-    if revocation.is_denied(token[api_settings.JTI_CLAIM]):
+    if revocation.is_denied(token[jwt_settings().JTI_CLAIM]):
         raise InvalidToken("Token has been revoked")
     return token
 
@@ -198,7 +202,7 @@ def _parse_refresh(raw):
 
 def _new_refresh(user_id):
     refresh = RefreshToken()
-    refresh[api_settings.USER_ID_CLAIM] = str(user_id)
+    refresh[jwt_settings().USER_ID_CLAIM] = str(user_id)
     return refresh
 
 
@@ -209,14 +213,14 @@ def _issue(sign_in, refresh) -> TokenPair:
     encoded = str(refresh)
     OutstandingToken.objects.create(
         user_id=sign_in.user_id,
-        jti=refresh[api_settings.JTI_CLAIM],
+        jti=refresh[jwt_settings().JTI_CLAIM],
         token=encoded,
         created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    sign_in.refresh_jti = refresh[api_settings.JTI_CLAIM]
+    sign_in.refresh_jti = refresh[jwt_settings().JTI_CLAIM]
     sign_in.expires_at = datetime_from_epoch(refresh["exp"])
     sign_in.last_refreshed_at = timezone.now()
     sign_in.save(update_fields=["refresh_jti", "expires_at", "last_refreshed_at"])
-    revocation.remember_access(sign_in.pk, access[api_settings.JTI_CLAIM])
+    revocation.remember_access(sign_in.pk, access[jwt_settings().JTI_CLAIM])
     return TokenPair(access=str(access), refresh=encoded)

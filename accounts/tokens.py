@@ -9,9 +9,9 @@ import secrets
 
 import jwt
 from django.conf import settings
+from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
-from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken as SimpleAccessToken
 from rest_framework_simplejwt.tokens import RefreshToken as SimpleRefreshToken
 from rest_framework_simplejwt.tokens import Token
@@ -19,6 +19,17 @@ from rest_framework_simplejwt.tokens import Token
 from .keys import get_keyring
 
 SIGN_IN_CLAIM = "sid"
+
+
+def jwt_settings():
+    """simplejwt's settings as they are now.
+
+    simplejwt replaces its ``api_settings`` object when ``SIMPLE_JWT`` changes; a name
+    imported from it would keep the old one, so every read goes through here.
+    """
+    return simplejwt_settings.api_settings
+
+
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "iss", "aud", "sub", "typ"]
 
 
@@ -26,12 +37,12 @@ class KeyRingTokenBackend(TokenBackend):
     """Signs with the current key (naming it in ``kid``); verifies with the key named."""
 
     def __init__(self):
-        jwt_settings = api_settings
+        current = jwt_settings()
         super().__init__(
             settings.JWT_ALGORITHM,
-            audience=jwt_settings.AUDIENCE,
-            issuer=jwt_settings.ISSUER,
-            leeway=jwt_settings.LEEWAY,
+            audience=current.AUDIENCE,
+            issuer=current.ISSUER,
+            leeway=current.LEEWAY,
         )
         self.keyring = get_keyring()
 
@@ -70,7 +81,7 @@ class _KeyRingToken(Token):
 
     @property
     def lifetime(self):
-        return getattr(api_settings, self.lifetime_setting)
+        return getattr(jwt_settings(), self.lifetime_setting)
 
     @property
     def token_backend(self):
@@ -78,7 +89,7 @@ class _KeyRingToken(Token):
 
     def set_jti(self):
         # 128 random bits in 22 characters, where simplejwt spends 32 on a uuid4.
-        self.payload[api_settings.JTI_CLAIM] = secrets.token_urlsafe(16)
+        self.payload[jwt_settings().JTI_CLAIM] = secrets.token_urlsafe(16)
 
 
 class AccessToken(_KeyRingToken, SimpleAccessToken):

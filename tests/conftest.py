@@ -102,10 +102,10 @@ def start_cluster(instance_env):
     """Start instances behind nginx on free ports; stopped after the test."""
     started = []
 
-    def start(instances=2, **options):
+    def start(instances=2, env=None, **options):
         ports = [localcluster.free_port() for _ in range(instances)]
         cluster = localcluster.Cluster.start(
-            localcluster.free_port(), ports, instance_env, **options
+            localcluster.free_port(), ports, {**instance_env, **(env or {})}, **options
         )
         started.append(cluster)
         return cluster

@@ -48,6 +48,7 @@ as_postgres() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX "$@"; }
 
 if [ -z "${DATABASE_URL:-}" ]; then
   if postgres_up || start_postgres; then
+    rm -f var/fallback.env
     # The default DATABASE_URL: role "shop" (password "shop", may create the test database).
     if [ "$(as_postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'shop'")" != 1 ]; then
       say "creating PostgreSQL role shop"
@@ -60,7 +61,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   elif [ "$mode" = run ]; then
     say "PostgreSQL cannot be had here; falling back to SQLite (var/shop.sqlite3)"
     mkdir -p var
-    grep -q '^DATABASE_URL=' .env 2>/dev/null || echo "DATABASE_URL=sqlite:///$PWD/var/shop.sqlite3" >> .env
+    # Read by `make run` only, and removed as soon as PostgreSQL is back.
+    echo "DATABASE_URL=sqlite:///$PWD/var/shop.sqlite3" > var/fallback.env
   else
     echo "PostgreSQL is needed by the tests and could not be started" >&2
     exit 1

@@ -38,6 +38,9 @@ class ProductAdminForm(forms.ModelForm):
         image = self.cleaned_data.get("image")
         if not isinstance(image, UploadedFile):
             return image  # unchanged, cleared, or no upload
+        # The model's validators (extension, size) would run only after this method; a
+        # refused file must never reach the public bucket.
+        Product._meta.get_field("image").run_validators(image)
         try:
             return default_storage.save(product_image_name(image.name), image)
         # S3 answers with botocore's errors; the legacy profile's local disk with OSError.

@@ -53,16 +53,17 @@ class Command(BaseCommand):
                 stop()
 
     def _storage(self):
-        """Start moto on the local endpoint when no S3 endpoint is configured."""
+        """Start moto on the local endpoint, with its bucket, when none is configured."""
         stops = []
         options = storages.backends["default"].get("OPTIONS", {})
+        # Only the local endpoint is ours to set up; a configured bucket (MinIO, AWS) is
+        # provisioned, with its policy, by its own infrastructure code.
         if settings.AWS_S3_ENDPOINT_URL is None and "endpoint_url" in options:
             s3_port = int(settings.LOCAL_S3_ENDPOINT_URL.rsplit(":", 1)[1])
             if not localcluster.port_open(s3_port):
                 moto = localcluster.start_s3(s3_port)
                 stops.append(lambda: localcluster.stop(moto))
                 self.stdout.write(f"S3 endpoint (moto) on {settings.LOCAL_S3_ENDPOINT_URL}")
-        if "bucket_name" in options:
             localcluster.ensure_bucket(options)
         return stops
 

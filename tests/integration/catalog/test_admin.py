@@ -149,3 +149,16 @@ def test_negative_stock_is_refused_by_the_form_and_by_the_database(staff_client)
 
 def _dead_url():
     return f"http://127.0.0.1:{free_port()}"
+
+
+def test_a_refused_image_never_reaches_the_bucket(staff_client, s3_client):
+    bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
+    before = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+    staff_client.post(
+        "/admin/catalog/product/add/",
+        _product_form(make_category(), image=image_upload("photo.tiff", image_format="TIFF")),
+    )
+
+    after = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert after == before
