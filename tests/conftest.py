@@ -3,11 +3,12 @@
 import os
 import subprocess
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import boto3
 import pytest
 from django.conf import settings
+from django.db import connection
 from django_redis import get_redis_connection
 
 from shop import localcluster
@@ -48,29 +49,35 @@ def s3_client():
 
 
 @pytest.fixture(scope="session")
-def collected_static():
-    """Static files collected for the stateless profile (its manifest storage needs them)."""
+def collected_static(tmp_path_factory):
+    """Static files collected for the stateless profile (its manifest storage needs them).
+
+    Into a folder of the tests' own, so that `make run` beside them is left alone.
+    """
+    static_root = tmp_path_factory.mktemp("staticfiles")
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=localcluster.BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings.stateless"},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "shop.settings.stateless",
+            "DJANGO_STATIC_ROOT": str(static_root),
+        },
         check=True,
     )
+    return static_root
 
 
 @pytest.fixture
 def instance_env(django_db_setup, django_db_blocker, collected_static):
     """Environment for app processes: the stateless profile on the tests' own data."""
     with django_db_blocker.unblock():
-        from django.db import connection
-
         db = connection.settings_dict
     options = settings.STORAGES["default"]["OPTIONS"]
     return {
         "DJANGO_SETTINGS_MODULE": "shop.settings.stateless",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        if db["ENGINE"].endswith("postgresql")
-        else f"sqlite:///{db['NAME']}",
+        "DJANGO_STATIC_ROOT": str(collected_static),
+        "DATABASE_URL": _database_url(db),
         "REDIS_URL": settings.REDIS_URL,
         "AWS_S3_ENDPOINT_URL": options["endpoint_url"],
         "AWS_STORAGE_BUCKET_NAME": options["bucket_name"],
@@ -79,6 +86,15 @@ def instance_env(django_db_setup, django_db_blocker, collected_static):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GUNICORN_LOG_LEVEL": "warning",
     }
+
+
+def _database_url(db):
+    if not db["ENGINE"].endswith("postgresql"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
 
 
 @pytest.fixture

@@ -192,7 +192,8 @@ def s3_storage_options(endpoint_url, bucket_name, *, local=False):
 # --- Static files -------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (a build artefact, baked into images). Tests use their own.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 # Hashed names let whitenoise send "cache for a year"; a build artefact, not state.
 STATICFILES_STORAGE_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 
 from accounts.models import SignIn
-
 from tests.integration.accounts.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

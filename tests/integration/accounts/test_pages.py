@@ -15,6 +15,10 @@ from tests.integration.accounts.conftest import FIREFOX, PASSWORD, browser_sign_
 pytestmark = pytest.mark.django_db
 
 ACCESS, REFRESH = settings.AUTH_ACCESS_COOKIE, settings.AUTH_REFRESH_COOKIE
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
 
 
 def _me(client, access):
@@ -86,10 +90,12 @@ def test_cookie_authenticated_writes_need_csrf_but_bearer_ones_do_not(browser, a
 
 
 def test_an_expired_access_cookie_is_rotated_transparently(user, settings):
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(seconds=1)}
+    usual = settings.SIMPLE_JWT
+    settings.SIMPLE_JWT = {**usual, "ACCESS_TOKEN_LIFETIME": timedelta(seconds=1)}
     browser = browser_sign_in(user)
     old_access, old_refresh = browser.cookies[ACCESS].value, browser.cookies[REFRESH].value
     time.sleep(2.1)
+    settings.SIMPLE_JWT = usual  # the rotated pair lives long enough to be checked below
 
     page = browser.get("/accounts/")
 
@@ -165,10 +171,7 @@ def test_register_page_refuses_a_weak_password_and_signs_in_on_success():
 
 def test_account_page_lists_devices_and_signs_out_one_only(user):
     laptop = browser_sign_in(user)
-    phone = browser_sign_in(
-        user,
-        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
-    )
+    phone = browser_sign_in(user, user_agent=IPHONE)
     page = laptop.get("/accounts/").content.decode()
     phone_sign_in = SignIn.objects.exclude(user_agent=FIREFOX).get()
 

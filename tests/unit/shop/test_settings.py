@@ -91,6 +91,25 @@ def test_production_stores_uploads_on_aws_when_no_endpoint_is_set():
     assert result.stdout.split() == ["None", "None", "https:"]
 
 
+def test_production_cookies_are_secure_and_host_prefixed():
+    result = _django(
+        "shop.settings.production",
+        "from django.conf import settings as s; print(s.AUTH_COOKIE_SECURE, "
+        "s.AUTH_ACCESS_COOKIE, s.AUTH_REFRESH_COOKIE, s.CSRF_COOKIE_NAME, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        env=PRODUCTION_ENV,
+    )
+
+    assert result.stdout.split() == [
+        "True",
+        "__Host-shop_access",
+        "__Host-shop_refresh",
+        "__Host-csrftoken",
+        "True",
+        "True",
+    ]
+
+
 def test_production_refuses_a_short_secret_key():
     env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "short"}
 
