@@ -51,7 +51,7 @@ class JWTAuthentication(BaseAuthentication):
                 raise exceptions.AuthenticationFailed(
                     "The access token is invalid or expired.", code="token_not_valid"
                 ) from exc
-            return TokenUser(token), token
+            return self._authenticated(request, token)
         if header:
             return None  # another scheme: not ours
         identity = getattr(request._request, "auth_cookies", None)
@@ -61,7 +61,14 @@ class JWTAuthentication(BaseAuthentication):
         # Cookies ride along on cross-site requests; a cookie-authenticated write must
         # prove it comes from our pages. DRF's own check, reused.
         SessionAuthentication().enforce_csrf(request)
-        return TokenUser(token), token
+        return self._authenticated(request, token)
+
+    @staticmethod
+    def _authenticated(request, token):
+        user = TokenUser(token)
+        # For code below DRF (the cart's owner) that must not load the user row.
+        request._request.authenticated_user_id = user.id
+        return user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

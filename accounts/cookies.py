@@ -58,6 +58,11 @@ class CookieIdentity:
             self._token = self._resolve()
         return self._token
 
+    def user_id(self):
+        """The signed-in user's id, from the access token alone, or None."""
+        token = self.access_token()
+        return int(token[jwt_settings().USER_ID_CLAIM]) if token is not None else None
+
     def user(self):
         token = self.access_token()
         if token is None:

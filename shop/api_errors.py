@@ -8,14 +8,39 @@ exceptions of later issues (``OutOfStock``, ``CartUnavailable``…) are mapped h
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.exceptions import IdentityUnavailable, LoginThrottled
+from carts.exceptions import CartUnavailable, InvalidCartRequest
+
+from . import idempotency
 
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
+# Domain exception -> (DRF exception class, code). The single place where they meet HTTP.
+DOMAIN_ERRORS = {
+    IdentityUnavailable: (ServiceUnavailable, "service_unavailable"),
+    CartUnavailable: (ServiceUnavailable, "cart_unavailable"),
+    idempotency.IdempotencyUnavailable: (ServiceUnavailable, "service_unavailable"),
+    idempotency.InvalidIdempotencyKey: (exceptions.ParseError, "invalid_idempotency_key"),
+    idempotency.IdempotencyInProgress: (Conflict, "idempotency_key_in_use"),
+    idempotency.IdempotencyMismatch: (Unprocessable, "idempotency_key_reused"),
+}
 
 
 def _as_api_exception(exc):
@@ -26,8 +51,9 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, LoginThrottled):
         return exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
-    if isinstance(exc, IdentityUnavailable):
-        return ServiceUnavailable(str(exc))
+    for domain, (api_exception, code) in DOMAIN_ERRORS.items():
+        if isinstance(exc, domain):
+            return api_exception(str(exc), code=code)
     return exc
 
 
@@ -40,6 +66,11 @@ def error_body(detail, code, errors=None):
 
 def exception_handler(exc, context):
     """DRF's handler with the body reshaped; non-API exceptions fall through to Django."""
+    if isinstance(exc, InvalidCartRequest):
+        body = error_body(str(exc), exc.code, {exc.field: [str(exc)]})
+        if exc.available is not None:
+            body["available"] = exc.available
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:

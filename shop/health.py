@@ -21,6 +21,8 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from storages.backends.s3 import S3Storage
 
+from carts.checks import eviction_problem
+
 
 class CheckFailed(Exception):
     """A dependency did not answer; the message says what happened, for operators."""
@@ -38,7 +40,8 @@ class DatabaseCheck:
 
 
 class RedisCheck:
-    """Pings every cache alias served by django-redis (the carts' one included)."""
+    """Pings every cache alias served by django-redis, and refuses a carts Redis that
+    may evict keys (``maxmemory-policy`` other than ``noeviction``)."""
 
     name = "redis"
 
@@ -50,6 +53,9 @@ class RedisCheck:
                 get_redis_connection(alias).ping()
             except RedisError as exc:
                 raise CheckFailed(f"cache alias {alias!r}: {exc}") from exc
+        problem = eviction_problem()
+        if problem is not None:
+            raise CheckFailed(problem)
 
 
 class StorageCheck:

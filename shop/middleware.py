@@ -4,6 +4,7 @@ import socket
 from django.shortcuts import render
 
 from accounts.exceptions import IdentityUnavailable
+from carts.exceptions import CartUnavailable
 
 from .api_errors import json_error
 
@@ -38,7 +39,7 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, IdentityUnavailable):
+        if not isinstance(exception, IdentityUnavailable | CartUnavailable):
             return None
         if request.path.startswith("/api/"):
             return json_error(str(exception), "service_unavailable", 503)

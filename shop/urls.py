@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from accounts.urls import api_urlpatterns as accounts_api_urls
+from carts.urls import api_urlpatterns as carts_api_urls
 
 from . import errors, health
 from .catalog.urls import api_urlpatterns as catalog_api
 
 api_v1 = [
     *accounts_api_urls,
+    *carts_api_urls,
     *catalog_api,
 ]
 
@@ -22,6 +24,7 @@ urlpatterns = [
     path(".well-known/jwks.json", accounts_api.jwks, name="jwks"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("cart/", include("carts.urls")),
     path("", include("shop.catalog.urls")),
 ]
 

@@ -1,6 +1,10 @@
+import uuid
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+
+from carts.forms import AddToCartForm
 
 from . import selectors
 from .forms import CatalogQueryForm
@@ -33,4 +37,5 @@ def product_detail(request, slug):
         product = selectors.product_get(slug=slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    return render(request, "catalog/product_detail.html", {"product": product})
+    form = AddToCartForm(initial={"product_id": product.pk, "idempotency_key": uuid.uuid4().hex})
+    return render(request, "catalog/product_detail.html", {"product": product, "form": form})

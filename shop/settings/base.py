@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "shop",
     "shop.catalog",
+    "carts",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     # rotates an expired pair); the legacy profile puts Django's own back.
     "accounts.middleware.JWTCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.cart, lazily: a catalog request never touches Redis.
+    "carts.middleware.CartMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.middleware.DomainErrorMiddleware",
 ]
@@ -78,6 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.identity",
+                "carts.context_processors.cart_count",
             ],
         },
     },
@@ -127,18 +132,62 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Seconds. Short on purpose: a Redis outage must become a fast 503, never a hung worker.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 
-CACHES = {
-    "default": {
+# Carts may live on a Redis of their own (replicated, noeviction); by default the same one.
+CARTS_REDIS_URL = env.str("CARTS_REDIS_URL", default="") or REDIS_URL
+
+
+def redis_cache(location):
+    """A django-redis cache alias. Errors are never swallowed (no IGNORE_EXCEPTIONS):
+    a failed cart must be a 503, not an empty cart."""
+    return {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": location,
         "KEY_PREFIX": "shop",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
         },
+    }
+
+
+CACHES = {
+    # Identity (denylist, refresh successors, login throttles), idempotency records and
+    # the catalog version.
+    "default": redis_cache(REDIS_URL),
+    "carts": redis_cache(CARTS_REDIS_URL),
+    # Hot, non-user data only (product summaries): per process, short-lived, and keyed by
+    # the catalog version kept in Redis, so a product saved anywhere is seen everywhere.
+    "catalog": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "catalog",
+        "TIMEOUT": env.int("CATALOG_CACHE_SECONDS", default=60),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+# Seconds a process trusts the catalog version it read from Redis before asking again.
+CATALOG_VERSION_SECONDS = env.float("CATALOG_VERSION_SECONDS", default=1.0)
+
+# --- Carts --------------------------------------------------------------------------------------
+
+CARTS = {
+    "BACKEND": "carts.backends.redis.RedisCart",
+    "OPTIONS": {
+        "ALIAS": "carts",
+        "GUEST_TTL": env.int("CART_GUEST_TTL_SECONDS", default=7 * 24 * 3600),
+        "USER_TTL": env.int("CART_USER_TTL_SECONDS", default=60 * 24 * 3600),
+        "MAX_LINES": env.int("CART_MAX_LINES", default=100),
+        "MAX_QUANTITY": env.int("CART_MAX_QUANTITY", default=99),
+    },
+}
+CART_COOKIE = "shop_cart"
+CART_COUNT_COOKIE = "shop_cart_count"
+# "error" in production: a carts Redis that may evict keys loses shoppers' carts.
+CARTS_EVICTION_CHECK_LEVEL = "warning"
+# Idempotency records (cart adds, checkout) are kept this long.
+IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# A request holding an idempotency key's lock longer than this is presumed dead.
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=30)
 
 # --- Object storage (S3-compatible) ---------------------------------------------------
 

@@ -45,6 +45,8 @@ SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 AUTH_ACCESS_COOKIE = "__Host-shop_access"
 AUTH_REFRESH_COOKIE = "__Host-shop_refresh"
+CART_COOKIE = "__Host-shop_cart"
+CARTS_EVICTION_CHECK_LEVEL = "error"
 # No endpoint means AWS S3 itself (never the local development endpoint), with
 # credentials from the environment or the instance role.
 AWS_S3_URL_PROTOCOL = "https:"

@@ -13,6 +13,7 @@ from .stateless import *
 _redis = urlsplit(REDIS_URL)
 REDIS_URL = urlunsplit(_redis._replace(path="/15"))
 CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["carts"]["LOCATION"] = urlunsplit(urlsplit(CARTS_REDIS_URL)._replace(path="/15"))
 
 # The tests' own moto server, started by tests/conftest.py unless an endpoint is configured.
 TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or "http://127.0.0.1:9100"

@@ -1,0 +1,95 @@
+"""The cart storage contract, which every cart backend implements.
+
+A cart maps product ids to quantities; it never stores prices or names (those come from
+the catalog). One backend instance is one cart for one request, the way a
+``SessionStore`` is one session. Limits are checked by the backend in the same step as
+the write, so concurrent writers can never push a cart past them.
+"""
+
+from dataclasses import dataclass, field
+
+
+class CartLimitExceeded(Exception):
+    """A write that would break a limit; nothing was changed.
+
+    ``reason`` is ``"quantity"`` (the line would exceed ``limit``) or ``"lines"`` (a new
+    line beyond ``max_lines``); ``current`` is the line's quantity before the write.
+    """
+
+    def __init__(self, reason, current):
+        super().__init__(reason)
+        self.reason = reason
+        self.current = current
+
+
+@dataclass
+class MergeReport:
+    """What a merge did: per product, the quantity asked for and the quantity added."""
+
+    asked: dict = field(default_factory=dict)
+    added: dict = field(default_factory=dict)
+
+    @property
+    def limited(self):
+        """Products of which less than asked was added (stock, line cap or line count)."""
+        return [pid for pid, qty in self.asked.items() if self.added.get(pid, 0) < qty]
+
+
+class BaseCart:
+    """One cart. ``owner`` is ``("user", id)`` or ``("guest", id)``.
+
+    Options come from ``CARTS["OPTIONS"]``: ``MAX_LINES``, ``MAX_QUANTITY``,
+    ``GUEST_TTL`` and ``USER_TTL`` (seconds of inactivity before a cart expires).
+    """
+
+    # Whether carts are named by their owner (user id or guest token). The session
+    # backend is not: the session is the cart's identity.
+    keyed_by_owner = True
+
+    def __init__(self, owner, *, request=None, **options):
+        self.owner = owner
+        self.request = request
+        self.max_lines = options["MAX_LINES"]
+        self.max_quantity = options["MAX_QUANTITY"]
+        self.ttl = options["USER_TTL"] if owner[0] == "user" else options["GUEST_TTL"]
+
+    # --- The methods a backend must implement ---------------------------------------
+
+    def lines(self) -> dict[int, int]:
+        """``{product_id: quantity}`` as stored now."""
+        raise NotImplementedError
+
+    def add(self, product_id: int, quantity: int, *, limit: int) -> dict[int, int]:
+        """Add ``quantity`` to a line, atomically; return the cart's lines afterwards.
+
+        Raises ``CartLimitExceeded`` if the line would exceed ``limit`` (the caller's
+        ``min(stock, max_quantity)``) or a new line would exceed ``max_lines``.
+        Refreshes the cart's expiry.
+        """
+        raise NotImplementedError
+
+    def set(self, product_id: int, quantity: int, *, limit: int) -> dict[int, int]:
+        """Set a line's quantity (0 removes it); limits and expiry as for ``add``."""
+        raise NotImplementedError
+
+    def remove(self, product_id: int) -> dict[int, int]:
+        """Remove a line (absent is fine); return the lines afterwards."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Delete the cart."""
+        raise NotImplementedError
+
+    def merge_from(self, other: "BaseCart", *, limits: dict[int, int]) -> MergeReport:
+        """Add ``other``'s lines to this cart, capped by ``limits``, then delete ``other``.
+
+        Atomic where the backend can be: lines added concurrently to ``other`` are either
+        merged or kept for a later merge, never lost twice or counted twice. Products
+        missing from ``limits`` are dropped. Merging an empty or missing cart is a no-op,
+        so a replayed merge changes nothing.
+        """
+        raise NotImplementedError
+
+    def expires_in(self) -> int | None:
+        """Seconds until the cart expires, or None where the backend has no expiry."""
+        raise NotImplementedError

@@ -1,0 +1,22 @@
+"""Domain errors of the cart; shop/api_errors.py and the page middleware map them."""
+
+
+class CartUnavailable(Exception):
+    """The cart store (Redis) did not answer."""
+
+    def __init__(self, message="The cart is unavailable for a moment. Please try again shortly."):
+        super().__init__(message)
+
+
+class InvalidCartRequest(Exception):
+    """Input that cannot be applied; the cart is unchanged.
+
+    ``field`` names the offending input, ``available`` (when set) is how many units of
+    the product can be in the cart.
+    """
+
+    def __init__(self, message, *, field="non_field_errors", code="invalid", available=None):
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.available = available

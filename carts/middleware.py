@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from accounts.identity import authenticated_user_id
+
+from . import tokens
+from .backends import cart_class, open_cart
+
+TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 - a header name, not a secret
+
+
+class CartSession:
+    """Whose cart a request works on, decided lazily (a catalog page never asks).
+
+    Signed-in users have their own cart; guests have the cart their token names (the
+    ``X-Cart-Token`` header, else the cookie). A guest's first write issues a token,
+    which goes back as an HttpOnly cookie and as the ``X-Cart-Token`` response header.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.issued_token = None
+        self.forget_guest_token = False
+        self.merge_report = None  # set when a sign-in merged the guest cart
+        self.count = None  # lines' total quantity after a write, for the header cookie
+
+    def guest_token(self):
+        return self.request.headers.get(TOKEN_HEADER) or self.request.COOKIES.get(
+            settings.CART_COOKIE
+        )
+
+    def guest_id(self):
+        return tokens.read(self.issued_token or self.guest_token())
+
+    def uses_token_header(self):
+        return TOKEN_HEADER in self.request.headers
+
+    def owner(self, *, create=False):
+        """``("user", id)``, ``("guest", id)``, or None for a guest without a cart yet.
+
+        With ``create``, a guest without a (valid) token gets a new one.
+        """
+        backend, _ = cart_class()
+        if not backend.keyed_by_owner:
+            return ("session", "")
+        user_id = authenticated_user_id(self.request)
+        if user_id is not None:
+            return ("user", user_id)
+        guest_id = self.guest_id()
+        if guest_id is None and create:
+            guest_id, self.issued_token = tokens.issue()
+        return ("guest", guest_id) if guest_id is not None else None
+
+    def cart(self, *, create=False):
+        """The request's cart, or None for a guest without one (and not ``create``)."""
+        owner = self.owner(create=create)
+        return open_cart(owner, request=self.request) if owner is not None else None
+
+    def update(self, response):
+        secure = settings.AUTH_COOKIE_SECURE
+        if self.issued_token:
+            response[TOKEN_HEADER] = self.issued_token
+            response.set_cookie(
+                settings.CART_COOKIE,
+                self.issued_token,
+                max_age=settings.CARTS["OPTIONS"]["GUEST_TTL"],
+                path="/",
+                secure=secure,
+                httponly=True,
+                samesite="Lax",
+            )
+        elif self.forget_guest_token and settings.CART_COOKIE in self.request.COOKIES:
+            response.delete_cookie(settings.CART_COOKIE, path="/", samesite="Lax")
+        if self.count is not None:
+            # Display only (the header's count on pages that must not touch Redis); the
+            # cart itself is always read from the server.
+            response.set_cookie(
+                settings.CART_COUNT_COOKIE, str(self.count), path="/", secure=secure, samesite="Lax"
+            )
+
+
+class CartMiddleware:
+    """Sets ``request.cart_session`` and the lazy ``request.cart`` (None without a cart)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = CartSession(request)
+        request.cart_session = session
+        request.cart = SimpleLazyObject(session.cart)
+        response = self.get_response(request)
+        session.update(response)
+        return response

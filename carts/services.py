@@ -1,0 +1,176 @@
+"""Cart decisions: what may go in, what a cart shows, and merging at sign-in.
+
+Carts store product ids and quantities only. Names, prices and stock come from the
+catalog's product summaries; checkout re-reads prices and stock from the database.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shop.catalog.summaries import summaries
+
+from .backends.base import CartLimitExceeded, MergeReport
+from .exceptions import InvalidCartRequest
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: int
+    slug: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+    image_url: str
+    stock: int
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list
+    notices: list = field(default_factory=list)
+
+    @property
+    def total_quantity(self):
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal(self):
+        return sum((line.line_total for line in self.lines), Decimal("0.00"))
+
+
+EMPTY = CartView(lines=[])
+
+
+def cart_view(*, cart) -> CartView:
+    """The cart as the shopper sees it: lines of products that can still be bought.
+
+    One read of the cart (one Redis round trip) and, on a warm process, no database
+    query. A product deleted or deactivated since it was added is left out with a notice.
+    """
+    if cart is None:
+        return EMPTY
+    return _view(cart.lines())
+
+
+def cart_add(*, cart, product_id, quantity) -> CartView:
+    if quantity < 1:
+        raise InvalidCartRequest("Add at least 1.", field="quantity")
+    product = _buyable(product_id)
+    return _view(_write(cart.add, product, quantity, cart.max_quantity))
+
+
+def cart_set(*, cart, product_id, quantity) -> CartView:
+    """Set a line's quantity; 0 removes the line."""
+    if quantity < 0:
+        raise InvalidCartRequest("The quantity cannot be negative.", field="quantity")
+    if quantity == 0:
+        return _view(cart.remove(product_id))
+    product = _buyable(product_id)
+    return _view(_write(cart.set, product, quantity, cart.max_quantity))
+
+
+def cart_remove(*, cart, product_id) -> CartView:
+    return _view(cart.remove(product_id)) if cart is not None else EMPTY
+
+
+def cart_clear(*, cart) -> None:
+    if cart is not None:
+        cart.clear()
+
+
+def cart_merge(*, guest, user_cart) -> MergeReport:
+    """Move a guest's lines into the user's cart at sign-in, capped by stock and limits.
+
+    The guest cart is deleted in the same atomic step, so a replayed merge changes
+    nothing. Products no longer for sale are dropped.
+    """
+    incoming = guest.lines()
+    if not incoming:
+        return MergeReport()
+    products = summaries(incoming)
+    limits = {
+        pid: min(p.stock, user_cart.max_quantity) for pid, p in products.items() if p.is_active
+    }
+    return user_cart.merge_from(guest, limits=limits)
+
+
+def merge_message(report: MergeReport) -> str | None:
+    """A sentence for the shopper, e.g. "2 items from your visit were added; 1 was
+    limited to the stock left.", or None when there was nothing to merge."""
+    if not report.asked:
+        return None
+    added = sum(1 for qty in report.added.values() if qty > 0)
+    limited = len(report.limited)
+    sentence = f"{_items(added)} from your visit {'was' if added == 1 else 'were'} added"
+    if limited:
+        sentence += f"; {limited} {'was' if limited == 1 else 'were'} limited to the stock left"
+    return sentence + "."
+
+
+def _items(count):
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
+def _buyable(product_id):
+    product = summaries([product_id]).get(product_id)
+    if product is None or not product.is_active:
+        raise InvalidCartRequest("There is no such product for sale.", field="product_id")
+    return product
+
+
+def _write(operation, product, quantity, max_quantity):
+    limit = min(product.stock, max_quantity)
+    try:
+        return operation(product.id, quantity, limit=limit)
+    except CartLimitExceeded as exc:
+        raise _limit_error(exc, product, max_quantity) from exc
+
+
+def _limit_error(exc, product, max_quantity):
+    if exc.reason == "lines":
+        return InvalidCartRequest(
+            "Your cart is full: remove a product before adding another.",
+            code="too_many_lines",
+        )
+    if product.stock <= max_quantity:
+        if product.stock == 0:
+            message = f"{product.name} is out of stock."
+        else:
+            message = f"Only {product.stock} of {product.name} in stock" + (
+                f" and {exc.current} already in your cart." if exc.current else "."
+            )
+        return InvalidCartRequest(
+            message, field="quantity", code="insufficient_stock", available=product.stock
+        )
+    return InvalidCartRequest(
+        f"At most {max_quantity} of one product per order.",
+        field="quantity",
+        code="quantity_limit",
+        available=max_quantity,
+    )
+
+
+def _view(lines) -> CartView:
+    products = summaries(lines)
+    view_lines, notices = [], []
+    for pid, quantity in sorted(lines.items()):
+        product = products.get(pid)
+        if product is None or not product.is_active:
+            notices.append("A product in your cart is no longer for sale and was left out.")
+            continue
+        if quantity > product.stock:
+            notices.append(f"Only {product.stock} of {product.name} left in stock.")
+        view_lines.append(
+            CartLine(
+                product_id=pid,
+                slug=product.slug,
+                name=product.name,
+                unit_price=product.price,
+                quantity=quantity,
+                line_total=product.price * quantity,
+                image_url=product.image_url,
+                stock=product.stock,
+            )
+        )
+    return CartView(lines=view_lines, notices=notices)
