@@ -8,18 +8,30 @@ def add_once(request, *, key, fingerprint, add):
 
     Returns ``(replayed, status, body)``.
 
-    The key is scoped to the cart's owner; a guest's very first add (no cart token yet)
+    The key is scoped to the cart's owner. A guest's very first add (no cart token yet)
     is scoped to the key alone and its replay hands back the same new cart token, so a
-    retry after a lost response lands in the same cart. An add that raises is not
-    recorded, so a corrected retry with the same key goes through.
+    retry after a lost response lands in the same cart; a retry that already carries
+    that token replays it too. An add that raises is not recorded, so a corrected retry
+    with the same key goes through.
     """
     session = request.cart_session
     owner = session.owner()
-    guarded = idempotency.IdempotentRequest(
-        scope=f"cart-add:{owner[0]}:{owner[1]}" if owner else "cart-add:new-guest",
-        key=key,
-        fingerprint=fingerprint,
+    first_add = idempotency.IdempotentRequest(
+        scope="cart-add:new-guest", key=key, fingerprint=fingerprint
     )
+    if owner is None:
+        guarded = first_add
+    else:
+        guarded = idempotency.IdempotentRequest(
+            scope=f"cart-add:{owner[0]}:{owner[1]}", key=key, fingerprint=fingerprint
+        )
+        if owner[0] == "guest":
+            # The key may have created this very cart (the client kept the token the
+            # first answer gave it): only the holder of that token may replay it.
+            created = first_add.peek()
+            if created is not None and created.extra.get("cart_token") == session.guest_token():
+                session.issued_token = session.guest_token()  # the same answer, header too
+                return True, created.status, created.body
     replay = guarded.begin()
     if replay is not None:
         session.issued_token = replay.extra.get("cart_token") or None

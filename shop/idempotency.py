@@ -97,6 +97,10 @@ class IdempotentRequest:
             self.release()
         return replay
 
+    def peek(self):
+        """The stored ``Outcome``, or None; takes no lock (raises ``IdempotencyMismatch``)."""
+        return self._stored()
+
     def complete(self, status, body, **extra):
         record = json.dumps(
             {"fingerprint": self.fingerprint, "status": status, "body": body, "extra": extra},

@@ -37,6 +37,42 @@ def redis():
 
 
 @pytest.fixture
+def redis_server():
+    """Start a private redis-server on a free port: ``start(*args) -> (url, process)``.
+
+    For tests that stop Redis or give it another eviction policy without touching the
+    shared one. Every server started is stopped after the test.
+    """
+    started = []
+
+    def start(*args):
+        port = localcluster.free_port()
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(process)
+        localcluster.wait_for_port(port, process)
+        return f"redis://127.0.0.1:{port}/0", process
+
+    yield start
+    for process in started:
+        localcluster.stop(process)
+
+
+@pytest.fixture
 def s3_client():
     options = settings.STORAGES["default"]["OPTIONS"]
     return boto3.session.Session().client(

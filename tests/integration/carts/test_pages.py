@@ -1,0 +1,116 @@
+"""The cart in the browser without JavaScript: form posts answered with redirects."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.test import Client
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery"
+
+
+def _csrf(client):
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def _add_form(client, product):
+    page = client.get(f"/products/{product.slug}/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    return {
+        "product_id": product.pk,
+        "quantity": "2",
+        "idempotency_key": key,
+        "next": f"/products/{product.slug}/",
+        "csrfmiddlewaretoken": _csrf(client),
+    }
+
+
+def test_a_guest_adds_from_the_product_page_and_sees_the_cart(products):
+    browser = Client(enforce_csrf_checks=True)
+    form = _add_form(browser, products["plenty"])
+
+    added = browser.post("/cart/add/", form)
+    page = browser.get("/cart/")
+
+    assert added.status_code == 302 and added["Location"] == "/cart/"
+    html = page.content.decode()
+    assert "Sencha" in html and "$25.00" in html and "Added to your cart." in html
+    assert browser.cookies[settings.CART_COUNT_COOKIE].value == "2"
+    assert re.search(r'class="cart-count"[^>]*>2<', browser.get("/").content.decode())
+
+
+def test_a_resubmitted_add_form_adds_once(products):
+    browser = Client(enforce_csrf_checks=True)
+    form = _add_form(browser, products["plenty"])
+
+    browser.post("/cart/add/", form)
+    browser.post("/cart/add/", form)
+
+    assert "Subtotal (2 items)" in browser.get("/cart/").content.decode()
+
+
+def test_a_refused_add_says_why_and_changes_nothing(products):
+    browser = Client(enforce_csrf_checks=True)
+    form = {**_add_form(browser, products["few"]), "quantity": "5"}
+
+    response = browser.post("/cart/add/", form, follow=True)
+
+    assert "Only 3 of Matcha in stock." in response.content.decode()
+    assert "Your cart is empty" in browser.get("/cart/").content.decode()
+
+
+def test_quantities_change_and_lines_go_from_the_cart_page(products):
+    browser = Client(enforce_csrf_checks=True)
+    browser.post("/cart/add/", _add_form(browser, products["plenty"]))
+    pid = products["plenty"].pk
+
+    browser.post(f"/cart/items/{pid}/", {"quantity": "4", "csrfmiddlewaretoken": _csrf(browser)})
+    assert "$50.00" in browser.get("/cart/").content.decode()
+    browser.post(f"/cart/items/{pid}/", {"quantity": "abc", "csrfmiddlewaretoken": _csrf(browser)})
+    assert "$50.00" in browser.get("/cart/").content.decode()
+    browser.post(f"/cart/items/{pid}/remove/", {"csrfmiddlewaretoken": _csrf(browser)})
+
+    assert "Your cart is empty" in browser.get("/cart/").content.decode()
+    assert browser.cookies[settings.CART_COUNT_COOKIE].value == "0"
+
+
+def test_signing_in_merges_the_guest_cart_and_says_so(products):
+    user = make_user(password=PASSWORD)
+    browser = Client(enforce_csrf_checks=True)
+    browser.post("/cart/add/", _add_form(browser, products["plenty"]))
+    browser.post("/cart/add/", {**_add_form(browser, products["few"]), "quantity": "3"})
+    # Meanwhile, on another device, the user's cart already holds 2 of the 3 Matcha.
+    member = Client()
+    member.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+    member.post("/cart/add/", {"product_id": products["few"].pk, "quantity": "2"})
+
+    browser.post(
+        "/accounts/login/",
+        {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": _csrf(browser)},
+    )
+    page = browser.get("/cart/").content.decode()
+
+    assert "2 items from your visit were added; 1 was limited to the stock left." in page
+    assert "Subtotal (5 items)" in page  # 2 Sencha + 3 Matcha (2 + 3 capped at 3)
+    assert browser.cookies[settings.CART_COOKIE].value == ""  # the guest token is dropped
+
+
+def test_the_cart_page_is_a_friendly_503_when_redis_is_down(products, redis_server, settings):
+    url, server = redis_server()
+    settings.CACHES = {**settings.CACHES, "carts": {**settings.CACHES["carts"], "LOCATION": url}}
+    caches["catalog"].clear()
+    browser = Client()
+    browser.post("/cart/add/", {"product_id": products["plenty"].pk, "quantity": "1"})
+    server.kill()
+    server.wait()
+
+    page = browser.get("/cart/")
+    catalog = browser.get("/")
+
+    assert page.status_code == 503
+    assert "The cart is unavailable for a moment" in page.content.decode()
+    assert catalog.status_code == 200
