@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import schema, signals  # noqa: F401  (registers the schema extension and receivers)
+        # Registers the system checks, the schema extension and the revocation receivers.
+        from . import checks, schema, signals  # noqa: F401
 
 
 class ShopAdminConfig(admin_apps.AdminConfig):

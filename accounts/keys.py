@@ -19,6 +19,21 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from jwt.algorithms import get_default_algorithms
 
+SUPPORTED_ALGORITHMS = {
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+}
+
 
 @dataclass(frozen=True)
 class Key:
@@ -80,8 +95,11 @@ class KeyRing:
 def get_keyring():
     """The key ring of the current settings; rebuilt when a test overrides them."""
     algorithm = settings.JWT_ALGORITHM
-    if algorithm not in get_default_algorithms() or algorithm == "none":
-        raise ImproperlyConfigured(f"JWT_ALGORITHM {algorithm!r} is not supported.")
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        raise ImproperlyConfigured(
+            f"JWT_ALGORITHM {algorithm!r} is not supported; use one of "
+            f"{', '.join(sorted(SUPPORTED_ALGORITHMS))}."
+        )
     current = _make_key(algorithm, settings.JWT_SIGNING_KEY)
     if current.signing_key is None:
         raise ImproperlyConfigured("JWT_SIGNING_KEY must be a private key for signing.")

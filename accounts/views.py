@@ -4,6 +4,9 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
@@ -19,9 +22,37 @@ from .exceptions import InvalidToken
 from .forms import RegisterForm, SignInForm
 
 
-def _signed_in(request, pair):
-    request.auth_cookies.signed_in(pair)
+def _sign_in(request, user):
+    """Sign the browser in: JWT cookies, or Django's session login in the legacy profile.
+
+    Which one follows from the middleware in use (``JWTCookieMiddleware`` sets
+    ``request.auth_cookies``), so the profiles differ in settings only.
+    """
+    cookies = getattr(request, "auth_cookies", None)
+    if cookies is None:
+        auth_login(request, user)  # rotates the CSRF token and sends user_logged_in
+        return
+    cookies.signed_in(services.sign_in_start(request=request, user=user))
     rotate_token(request)  # a new CSRF secret for the new identity
+
+
+def _sign_out(request):
+    """End this browser's sign-in (its refresh and access tokens die now)."""
+    cookies = getattr(request, "auth_cookies", None)
+    if cookies is None:
+        auth_logout(request)
+        return
+    refresh = request.COOKIES.get(settings.AUTH_REFRESH_COOKIE)
+    if refresh:
+        # Already ended or expired: signing out is what the user wants anyway.
+        with suppress(InvalidToken):
+            services.sign_out(raw_refresh=refresh)
+    cookies.signed_out()
+
+
+def _current_sign_in(request):
+    cookies = getattr(request, "auth_cookies", None)
+    return cookies.sign_in_id() if cookies is not None else None
 
 
 class SignInView(auth_views.LoginView):
@@ -31,7 +62,7 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
 
     def form_valid(self, form):
-        _signed_in(self.request, services.sign_in_start(request=self.request, user=form.get_user()))
+        _sign_in(self.request, form.get_user())
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
@@ -48,12 +79,7 @@ class SignOutView(auth_views.LogoutView):
     next_page = "catalog:product-list"
 
     def post(self, request, *args, **kwargs):
-        refresh = request.COOKIES.get(settings.AUTH_REFRESH_COOKIE)
-        if refresh:
-            # Already ended or expired: signing out is what the user wants anyway.
-            with suppress(InvalidToken):
-                services.sign_out(raw_refresh=refresh)
-        request.auth_cookies.signed_out()
+        _sign_out(request)
         messages.info(request, "You are signed out.")
         return super().post(request, *args, **kwargs)
 
@@ -65,12 +91,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):
-        pair = services.user_change_password(
-            user=form.user,
-            new_password=form.cleaned_data["new_password1"],
-            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
-        )
-        _signed_in(self.request, pair)
+        cookies = getattr(self.request, "auth_cookies", None)
+        if cookies is None:  # legacy: Django's own way, keeping this session
+            form.save()
+            update_session_auth_hash(self.request, form.user)
+        else:
+            cookies.signed_in(
+                services.user_change_password(
+                    user=form.user,
+                    new_password=form.cleaned_data["new_password1"],
+                    user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+                )
+            )
+            rotate_token(self.request)
         messages.success(self.request, "Password changed. Every other device was signed out.")
         return HttpResponseRedirect(self.get_success_url())
 
@@ -89,7 +122,7 @@ def register(request):
             for field, errors in exc.message_dict.items():
                 form.add_error("password1" if field == "password" else field, errors)
         else:
-            _signed_in(request, services.sign_in_start(request=request, user=user))
+            _sign_in(request, user)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("accounts:account")
     return render(
@@ -107,8 +140,8 @@ def account(request):
 @login_required
 def end_sign_in(request, sign_in_id):
     services.sign_in_revoke(user_id=request.user.pk, ids=[sign_in_id])
-    if sign_in_id == request.auth_cookies.sign_in_id():
-        request.auth_cookies.signed_out()
+    if sign_in_id == _current_sign_in(request):
+        _sign_out(request)
         return redirect(reverse("accounts:login"))
     messages.success(request, "That device is signed out.")
     return redirect("accounts:account")
@@ -118,7 +151,7 @@ def end_sign_in(request, sign_in_id):
 @login_required
 def sign_out_everywhere(request):
     count = services.user_revoke_all(user_id=request.user.pk)
-    request.auth_cookies.signed_out()
+    _sign_out(request)
     messages.success(request, f"Signed out on {count} device{'s' if count != 1 else ''}.")
     return redirect("accounts:login")
 
@@ -126,5 +159,5 @@ def sign_out_everywhere(request):
 def _account_context(request):
     return {
         "sign_ins": selectors.active_sign_ins(user_id=request.user.pk),
-        "current_sign_in": request.auth_cookies.sign_in_id(),
+        "current_sign_in": _current_sign_in(request),
     }

@@ -22,6 +22,10 @@ if JWT_SIGNING_KEY == DEV_JWT_SIGNING_KEY or (
         "characters for HS256, or a PEM private key for RS256/ES256. It must differ "
         "from DJANGO_SECRET_KEY."
     )
+if DEV_JWT_SIGNING_KEY in JWT_PREVIOUS_SIGNING_KEYS:
+    raise ImproperlyConfigured(
+        "JWT_PREVIOUS_SIGNING_KEYS lists the development key, which anybody can sign with."
+    )
 if JWT_SIGNING_KEY == SECRET_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY.")
 if not DATABASE_URL:

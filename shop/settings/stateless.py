@@ -1,7 +1,9 @@
 """The default profile: no process memory and no local disk holds anything about a user.
 
-Admin sessions travel in a signed cookie, flash messages in a cookie, uploads go to
-S3-compatible storage. Any worker of any instance can answer any request.
+Identity travels in JWT cookies or Bearer headers (shop and admin alike), carts live in
+Redis, flash messages in a cookie, uploads in S3-compatible storage. The signed-cookie
+session engine is named only because the admin requires SessionMiddleware; nothing
+writes a session. Any worker of any instance can answer any request.
 """
 
 from .base import *

@@ -1,4 +1,4 @@
-"""The admin against the real S3 endpoint, signed in with a signed-cookie session."""
+"""The admin against the real S3 endpoint, signed in with JWT cookies."""
 
 from decimal import Decimal
 from urllib.parse import urlsplit

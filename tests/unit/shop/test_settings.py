@@ -72,6 +72,38 @@ def test_production_refuses_development_defaults(missing, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"JWT_SIGNING_KEY": "too-short"}, "JWT_SIGNING_KEY must be set in production"),
+        (
+            {"JWT_PREVIOUS_SIGNING_KEYS": "development-jwt-signing-key-never-use-in-production"},
+            "JWT_PREVIOUS_SIGNING_KEYS lists the development key",
+        ),
+    ],
+)
+def test_production_refuses_weak_jwt_keys(override, message):
+    result = _django("shop.settings.production", "pass", env={**PRODUCTION_ENV, **override})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_an_unusable_jwt_key_fails_the_system_check():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={**clean, "JWT_ALGORITHM": "RS256", "JWT_SIGNING_KEY": "not a PEM key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr and "not a valid PEM key" in result.stderr
+
+
 def test_production_refuses_a_jwt_key_equal_to_the_secret_key():
     env = {**PRODUCTION_ENV, "JWT_SIGNING_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]}
 
@@ -96,7 +128,7 @@ def test_production_cookies_are_secure_and_host_prefixed():
         "shop.settings.production",
         "from django.conf import settings as s; print(s.AUTH_COOKIE_SECURE, "
         "s.AUTH_ACCESS_COOKIE, s.AUTH_REFRESH_COOKIE, s.CSRF_COOKIE_NAME, "
-        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        "s.SESSION_COOKIE_NAME, s.CART_COOKIE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
         env=PRODUCTION_ENV,
     )
 
@@ -105,6 +137,8 @@ def test_production_cookies_are_secure_and_host_prefixed():
         "__Host-shop_access",
         "__Host-shop_refresh",
         "__Host-csrftoken",
+        "__Host-sessionid",
+        "__Host-shop_cart",
         "True",
         "True",
     ]

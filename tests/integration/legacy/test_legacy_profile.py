@@ -1,0 +1,71 @@
+"""The legacy profile is real: session sign-in and a session cart behind the same pages.
+
+It runs in its own gunicorn process: DRF reads its settings when its views are first
+imported, so a profile cannot be switched inside one test process.
+"""
+
+import pytest
+import requests
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+
+from tests.factories import make_product, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "correct horse battery"
+TIMEOUT = 10
+
+
+@pytest.fixture
+def legacy(start_instance):
+    port, _ = start_instance(env={"DJANGO_SETTINGS_MODULE": "shop.settings.legacy"}, workers=1)
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def user():
+    user = make_user()
+    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    user.save()
+    return user
+
+
+def _post(browser, url, data):
+    browser.get(url, timeout=TIMEOUT)  # for the CSRF cookie, as a browser would have it
+    return browser.post(
+        url,
+        data={**data, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Referer": url},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def test_a_shopper_signs_in_with_a_session_and_fills_a_session_cart(legacy, user):
+    product = make_product(stock=10)
+
+    with requests.Session() as browser:
+        signed_in = _post(
+            browser, f"{legacy}/accounts/login/", {"username": user.email, "password": PASSWORD}
+        )
+        account = browser.get(f"{legacy}/accounts/", allow_redirects=False, timeout=TIMEOUT)
+        added = _post(browser, f"{legacy}/cart/add/", {"product_id": product.pk, "quantity": 2})
+        cart = browser.get(f"{legacy}/cart/", timeout=TIMEOUT).text
+
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    assert "sessionid" in signed_in.cookies
+    assert account.status_code == 200 and user.email in account.text
+    assert added.status_code == 302
+    assert "Subtotal (2 items)" in cart
+    (session,) = Session.objects.all()  # the "before": state kept on the server
+    assert session.get_decoded()["cart"] == {str(product.pk): 2}
+
+
+def test_legacy_sign_out_ends_the_session(legacy, user):
+    with requests.Session() as browser:
+        _post(browser, f"{legacy}/accounts/login/", {"username": user.email, "password": PASSWORD})
+        signed_out = _post(browser, f"{legacy}/accounts/logout/", {})
+        after = browser.get(f"{legacy}/accounts/", allow_redirects=False, timeout=TIMEOUT)
+
+    assert signed_out.status_code == 302
+    assert after.status_code == 302 and "/accounts/login/" in after.headers["Location"]
