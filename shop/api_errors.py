@@ -15,11 +15,17 @@ from accounts.exceptions import IdentityUnavailable, LoginThrottled
 from carts.exceptions import CartUnavailable, InvalidCartRequest
 
 from . import idempotency
+from .orders.exceptions import EmptyCart, InvalidTransition, UnknownPaymentMethod
 
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
 
 
 class Conflict(exceptions.APIException):
@@ -40,6 +46,9 @@ DOMAIN_ERRORS = {
     idempotency.InvalidIdempotencyKey: (exceptions.ParseError, "invalid_idempotency_key"),
     idempotency.IdempotencyInProgress: (Conflict, "idempotency_key_in_use"),
     idempotency.IdempotencyMismatch: (Unprocessable, "idempotency_key_reused"),
+    EmptyCart: (BadRequest, "empty_cart"),
+    UnknownPaymentMethod: (BadRequest, "unknown_payment_method"),
+    InvalidTransition: (Conflict, "invalid_transition"),
 }
 
 

@@ -8,11 +8,13 @@ from carts.urls import api_urlpatterns as carts_api_urls
 
 from . import errors, health
 from .catalog.urls import api_urlpatterns as catalog_api
+from .orders.urls import api_urlpatterns as orders_api
 
 api_v1 = [
     *accounts_api_urls,
     *carts_api_urls,
     *catalog_api,
+    *orders_api,
 ]
 
 urlpatterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("cart/", include("carts.urls")),
+    path("", include("shop.orders.urls")),
     path("", include("shop.catalog.urls")),
 ]
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "shop",
     "shop.catalog",
+    "shop.orders",
     "carts",
 ]
 
@@ -332,6 +333,18 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
+
+# --- Checkout ------------------------------------------------------------------------------------
+
+# Payment providers, first one the default; see shop/orders/payments.py.
+PAYMENT_PROVIDERS = ["shop.orders.payments.PayOnDelivery"]
+
+# --- E-mail ---------------------------------------------------------------------------------------
+
+# consolemail:// prints messages (development); smtp+tls://user:password@host:587 sends them.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # --- Demo data and the local admin --------------------------------------------------------
 

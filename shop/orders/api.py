@@ -1,0 +1,153 @@
+"""Checkout and order history API (DESIGN §4); signed-in users only."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop import idempotency
+
+from . import selectors, services
+from .exceptions import OutOfStock
+from .forms import ADDRESS_FIELDS, address_form
+from .idempotency import checkout_once
+from .models import Order, OrderLine
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    line1 = serializers.CharField()
+    line2 = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166 two-letter code, e.g. FR")
+
+
+class CheckoutSerializer(serializers.Serializer):
+    shipping_address = AddressSerializer()
+    payment_method = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["product_id", "product_name", "unit_price", "quantity", "line_total"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    shipping_address = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "created_at",
+            "shipping_address",
+            "lines",
+            "subtotal",
+            "total",
+            "payment_method",
+        ]
+
+
+def describe(order):
+    return OrderSerializer(order).data
+
+
+class CheckoutApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        request=CheckoutSerializer,
+        responses={201: OrderSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
+            )
+        ],
+    )
+    def post(self, request):
+        key = idempotency.parse_key(request, required=True)
+        address, payment_method = self._valid_input(key)
+        fingerprint = idempotency.fingerprint("checkout", address.__dict__, payment_method)
+
+        def place():
+            try:
+                order = services.checkout(
+                    user_id=request.user.id,
+                    cart=request.cart_session.cart(),
+                    address=address,
+                    idempotency_key=key,
+                    fingerprint=fingerprint,
+                    payment_method=payment_method,
+                )
+            except OutOfStock as exc:
+                return status.HTTP_409_CONFLICT, {
+                    "detail": str(exc),
+                    "code": "out_of_stock",
+                    "lines": exc.lines,
+                }
+            return status.HTTP_201_CREATED, describe(order)
+
+        replayed, status_code, body = checkout_once(
+            user_id=request.user.id,
+            key=key,
+            fingerprint=fingerprint,
+            place=place,
+            describe=describe,
+        )
+        response = Response(body, status=status_code)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _valid_input(self, key):
+        if not isinstance(self.request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+        shape = CheckoutSerializer(data=self.request.data)
+        shape.is_valid(raise_exception=True)  # types: strings where strings belong
+        data = shape.validated_data
+        form = address_form(data["shipping_address"], key)
+        if not form.is_valid():
+            by_api_name = {model: api for api, model in ADDRESS_FIELDS.items()}
+            raise ValidationError(
+                {
+                    "shipping_address": {
+                        by_api_name.get(field, field): [e["message"] for e in errors]
+                        for field, errors in form.errors.get_json_data().items()
+                    }
+                }
+            )
+        return form.address(), data.get("payment_method", "")
+
+
+class OrderPagination(PageNumberPagination):
+    page_size = 20
+
+
+class OrderListApi(generics.ListAPIView):
+    permission_classes = (IsAuthenticated,)
+    serializer_class = OrderSerializer
+    pagination_class = OrderPagination
+
+    def get_queryset(self):
+        return selectors.order_list(user_id=self.request.user.id)
+
+
+class OrderDetailApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: OrderSerializer})
+    def get(self, request, order_id):
+        try:
+            order = selectors.order_get(user_id=request.user.id, order_id=order_id)
+        except Order.DoesNotExist:
+            raise NotFound("No such order.") from None
+        return Response(describe(order))

@@ -1,0 +1,177 @@
+"""Checkout and order status changes.
+
+Checkout is all or nothing in one database transaction: prices are re-read from the
+database (never from a cache or the cart), stock is decremented with conditional
+updates (``stock >= quantity``) in ascending product id order, so that concurrent
+checkouts queue on the same rows in the same order and cannot deadlock, then the order
+and its lines are written. The cart is emptied and the e-mail sent only after commit.
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from shop.catalog.models import Product
+from shop.catalog.summaries import bump_catalog_version
+
+from . import emails, payments
+from .exceptions import EmptyCart, InvalidTransition, OutOfStock
+from .models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+
+
+class DuplicateCheckout(Exception):
+    """Another request with the same key created its order first (the key's order)."""
+
+    def __init__(self, order):
+        super().__init__(order.number)
+        self.order = order
+
+
+def checkout(
+    *,
+    user_id: int,
+    cart,
+    address: ShippingAddress,
+    idempotency_key: str,
+    fingerprint: str,
+    payment_method: str = "",
+) -> Order:
+    """Turn the cart into an order, or change nothing.
+
+    Raises ``EmptyCart``, ``OutOfStock`` (naming each short line), ``UnknownPaymentMethod``
+    or ``DuplicateCheckout`` (this user's key already has an order).
+    """
+    provider = payments.provider(payment_method)
+    lines = cart.lines() if cart is not None else {}
+    if not lines:
+        raise EmptyCart("Your cart is empty.")
+    try:
+        with transaction.atomic():
+            order = _place(user_id, lines, address, idempotency_key, fingerprint, provider)
+    except IntegrityError:
+        existing = Order.objects.filter(user_id=user_id, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        raise DuplicateCheckout(existing) from None
+    transaction.on_commit(cart.clear, robust=True)
+    transaction.on_commit(bump_catalog_version, robust=True)
+    transaction.on_commit(lambda: emails.send_order_confirmation(order.pk), robust=True)
+    return order
+
+
+def _place(user_id, lines, address, idempotency_key, fingerprint, provider):
+    products = Product.objects.in_bulk(sorted(lines))
+    short = []
+    for product_id in sorted(lines):
+        quantity = lines[product_id]
+        product = products.get(product_id)
+        taken = (
+            product is not None
+            and product.is_active
+            and Product.objects.filter(pk=product_id, is_active=True, stock__gte=quantity).update(
+                stock=F("stock") - quantity
+            )
+        )
+        if not taken:
+            short.append((product_id, product, quantity))
+    if short:
+        raise OutOfStock([_short_line(pid, product, qty) for pid, product, qty in short])
+    order_lines = [
+        OrderLine(
+            product_id=pid,
+            product_name=products[pid].name,
+            unit_price=products[pid].price,
+            quantity=qty,
+            line_total=products[pid].price * qty,
+        )
+        for pid, qty in sorted(lines.items())
+    ]
+    subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    order = Order.objects.create(
+        user_id=user_id,
+        ship_name=address.name,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_postal_code=address.postal_code,
+        ship_country=address.country,
+        subtotal=subtotal,
+        total=subtotal,  # shipping and taxes are free in this shop
+        payment_method=provider.name,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    status = provider.pay(order)
+    if status != order.status:
+        order.status = status
+        order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+def _short_line(product_id, product, quantity):
+    if product is None or not product.is_active:
+        return {
+            "product_id": product_id,
+            "name": "A product no longer for sale",
+            "requested": quantity,
+            "available": 0,
+        }
+    available = Product.objects.filter(pk=product_id).values_list("stock", flat=True).first()
+    return {
+        "product_id": product_id,
+        "name": product.name,
+        "requested": quantity,
+        "available": available or 0,
+    }
+
+
+# Which statuses each status may move to; cancelling puts the stock back.
+TRANSITIONS = {
+    Order.Status.PAID: {Order.Status.PLACED},
+    Order.Status.SHIPPED: {Order.Status.PLACED, Order.Status.PAID},
+    Order.Status.CANCELLED: {Order.Status.PLACED, Order.Status.PAID},
+}
+
+
+def order_set_status(*, order_id: int, status: str) -> bool:
+    """Move an order to ``status`` if its current status allows it; True if it moved.
+
+    The move is one conditional UPDATE, so two staff members clicking "cancel" at the
+    same moment cancel once, and the stock comes back once.
+    """
+    with transaction.atomic():
+        moved = Order.objects.filter(pk=order_id, status__in=TRANSITIONS[status]).update(
+            status=status
+        )
+        if not moved:
+            return False
+        if status == Order.Status.CANCELLED:
+            for product_id, quantity in OrderLine.objects.filter(
+                order_id=order_id, product__isnull=False
+            ).values_list("product_id", "quantity"):
+                Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
+            transaction.on_commit(bump_catalog_version, robust=True)
+    return True
+
+
+def order_set_status_or_fail(*, order_id: int, status: str) -> None:
+    if not order_set_status(order_id=order_id, status=status):
+        raise InvalidTransition(f"The order cannot be marked {status} from its current status.")

@@ -1,0 +1,96 @@
+"""Checkout, confirmation and order history pages."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from accounts.identity import authenticated_user_id
+from carts import services as carts
+from shop import idempotency
+
+from . import selectors, services
+from .api import describe
+from .exceptions import EmptyCart, OutOfStock
+from .forms import ShippingAddressForm
+from .idempotency import checkout_once
+from .models import Order
+
+
+@login_required
+def checkout(request):
+    """The address form, the review of the cart, and the "Place order" button.
+
+    The form carries an idempotency key made when the page is rendered, so a double
+    click or a back-and-resubmit places one order.
+    """
+    cart = carts.cart_view(cart=request.cart_session.cart())
+    if not cart.lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("carts:cart")
+    status = 200
+    if request.method == "POST":
+        form = ShippingAddressForm(request.POST)
+        if form.is_valid():
+            outcome = _place_order(request, form)
+            if outcome is not None:
+                return outcome
+            status = 409
+        else:
+            status = 400
+    else:
+        form = ShippingAddressForm(initial={"idempotency_key": uuid.uuid4().hex})
+    if status != 200:  # another try makes another request: a fresh key
+        form.data = form.data.copy()
+        form.data["idempotency_key"] = uuid.uuid4().hex
+    return render(request, "orders/checkout.html", {"form": form, "cart": cart}, status=status)
+
+
+def _place_order(request, form):
+    user_id = authenticated_user_id(request)
+    key, address = form.cleaned_data["idempotency_key"], form.address()
+    fingerprint = idempotency.fingerprint("checkout", address.__dict__, "")
+
+    def place():
+        try:
+            order = services.checkout(
+                user_id=user_id,
+                cart=request.cart_session.cart(),
+                address=address,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+            )
+        except OutOfStock as exc:
+            return 409, {"detail": str(exc), "code": "out_of_stock", "lines": exc.lines}
+        request.cart_session.count = 0
+        return 201, describe(order)
+
+    try:
+        _, status, body = checkout_once(
+            user_id=user_id, key=key, fingerprint=fingerprint, place=place, describe=describe
+        )
+    except EmptyCart:
+        messages.info(request, "Your cart is empty.")
+        return redirect("carts:cart")
+    if status == 409:
+        messages.error(request, body["detail"])
+        return None
+    return redirect(f"{Order(pk=body['id']).get_absolute_url()}?placed=1")
+
+
+@login_required
+def order_list(request):
+    orders = selectors.order_list(user_id=authenticated_user_id(request))
+    return render(request, "orders/order_list.html", {"orders": orders})
+
+
+@login_required
+def order_detail(request, order_id):
+    try:
+        order = selectors.order_get(user_id=authenticated_user_id(request), order_id=order_id)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+    placed = request.GET.get("placed") == "1"
+    return render(request, "orders/order_detail.html", {"order": order, "placed": placed})
