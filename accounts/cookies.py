@@ -28,11 +28,20 @@ def set_auth_cookies(response, pair):
             httponly=True,
             samesite=settings.AUTH_COOKIE_SAMESITE,
         )
+    response.set_cookie(
+        settings.AUTH_HINT_COOKIE,
+        "1",
+        max_age=int(jwt_settings().REFRESH_TOKEN_LIFETIME.total_seconds()),
+        path="/",
+        secure=settings.AUTH_COOKIE_SECURE,
+        samesite=settings.AUTH_COOKIE_SAMESITE,
+    )
 
 
 def delete_auth_cookies(response):
     for name in (settings.AUTH_ACCESS_COOKIE, settings.AUTH_REFRESH_COOKIE):
         response.delete_cookie(name, path="/", samesite=settings.AUTH_COOKIE_SAMESITE)
+    response.delete_cookie(settings.AUTH_HINT_COOKIE, path="/", samesite="Lax")
 
 
 class CookieIdentity:

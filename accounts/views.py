@@ -76,7 +76,8 @@ class SignInView(auth_views.LoginView):
 class SignOutView(auth_views.LogoutView):
     """Ends this browser's sign-in (its refresh and access tokens die now)."""
 
-    next_page = "catalog:product-list"
+    # Not the catalog: its pages are cacheable and never show flash messages.
+    next_page = "accounts:login"
 
     def post(self, request, *args, **kwargs):
         _sign_out(request)

@@ -54,6 +54,12 @@ CARTS_EVICTION_CHECK_LEVEL = "error"
 # No endpoint means AWS S3 itself (never the local development endpoint), with
 # credentials from the environment or the instance role.
 AWS_S3_URL_PROTOCOL = "https:"
+IMAGE_ORIGIN = (
+    f"https://{AWS_S3_CUSTOM_DOMAIN.split('/')[0]}"
+    if AWS_S3_CUSTOM_DOMAIN
+    else (AWS_S3_ENDPOINT_URL or f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com").rstrip("/")
+)
+CONTENT_SECURITY_POLICY = content_security_policy(IMAGE_ORIGIN)
 STORAGES["default"]["OPTIONS"] = {
     **s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME),
     "url_protocol": AWS_S3_URL_PROTOCOL,
