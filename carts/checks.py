@@ -10,7 +10,8 @@ from .backends import cart_class
 
 @register(Tags.caches, "stateless")
 def check_carts_redis_never_evicts(app_configs=None, **kwargs):
-    """A carts Redis whose ``maxmemory-policy`` may evict keys silently loses carts."""
+    """A Redis whose ``maxmemory-policy`` may evict keys silently loses carts, token
+    revocations (a signed-out token would work again) and idempotency records."""
     problem = eviction_problem()
     if problem is None:
         return []
@@ -31,21 +32,25 @@ def eviction_problem():
     Used by the system check and by /readyz.
     """
     backend, options = cart_class()
-    if not backend.keyed_by_owner:
-        return None  # session carts do not live in Redis
-    alias = options.get("ALIAS", "carts")
-    try:
-        policy = get_redis_connection(alias).config_get("maxmemory-policy")
-    except ResponseError:
-        return None  # managed Redis that hides CONFIG: the operator's documented duty
-    except RedisError:
-        return None  # unreachable is reported by /readyz; this check is about policy
-    value = policy.get("maxmemory-policy") or policy.get(b"maxmemory-policy")
-    if isinstance(value, bytes):
-        value = value.decode()
-    if value != "noeviction":
-        return (
-            f"The carts Redis (cache alias {alias!r}) has maxmemory-policy {value!r}: "
-            "under memory pressure it may evict carts."
-        )
+    aliases = [
+        alias
+        for alias, config in settings.CACHES.items()
+        if config["BACKEND"].startswith("django_redis.")
+        and (backend.keyed_by_owner or alias != options.get("ALIAS", "carts"))
+    ]
+    for alias in aliases:
+        try:
+            policy = get_redis_connection(alias).config_get("maxmemory-policy")
+        except ResponseError:
+            continue  # managed Redis that hides CONFIG: the operator's documented duty
+        except RedisError:
+            continue  # unreachable is reported by /readyz; this check is about policy
+        value = policy.get("maxmemory-policy") or policy.get(b"maxmemory-policy")
+        if isinstance(value, bytes):
+            value = value.decode()
+        if value != "noeviction":
+            return (
+                f"The Redis of cache alias {alias!r} has maxmemory-policy {value!r}: under "
+                "memory pressure it may evict carts, revocations or idempotency records."
+            )
     return None

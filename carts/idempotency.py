@@ -16,6 +16,11 @@ def add_once(request, *, key, fingerprint, add):
     """
     session = request.cart_session
     owner = session.owner()
+    if owner is not None and owner[0] == "session":
+        # Session carts have no owner id of their own: the session key names the cart.
+        if not request.session.session_key:
+            request.session.save()
+        owner = ("session", request.session.session_key)
     first_add = idempotency.IdempotentRequest(
         scope="cart-add:new-guest", key=key, fingerprint=fingerprint
     )
@@ -30,6 +35,8 @@ def add_once(request, *, key, fingerprint, add):
             # first answer gave it): only the holder of that token may replay it.
             created = first_add.peek()
             if created is not None and created.extra.get("cart_token") == session.guest_token():
+                if not created.same_request:
+                    raise idempotency.mismatch()
                 session.issued_token = session.guest_token()  # the same answer, header too
                 return True, created.status, created.body
     replay = guarded.begin()

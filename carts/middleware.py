@@ -58,11 +58,19 @@ class CartSession:
 
     def update(self, response):
         secure = settings.AUTH_COOKIE_SECURE
+        # A new token, or one whose cart was just used: (re)set the cookie, so that it
+        # lives as long as the cart in Redis, whose expiry every write renews.
+        cookie_token = self.issued_token or (
+            self.count is not None
+            and not self.forget_guest_token
+            and self.request.COOKIES.get(settings.CART_COOKIE)
+        )
         if self.issued_token:
             response[TOKEN_HEADER] = self.issued_token
+        if cookie_token and tokens.read(cookie_token):
             response.set_cookie(
                 settings.CART_COOKIE,
-                self.issued_token,
+                cookie_token,
                 max_age=settings.CARTS["OPTIONS"]["GUEST_TTL"],
                 path="/",
                 secure=secure,

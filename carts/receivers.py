@@ -1,11 +1,16 @@
-"""Merge the guest cart into the user's cart when a guest signs in or registers."""
+"""Sign-in and sign-out: merge the guest cart in, and reset the header's count."""
+
+import logging
 
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from . import services
 from .backends import open_cart
+from .exceptions import CartUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(user_logged_in, dispatch_uid="carts_merge_guest_cart")
@@ -19,9 +24,23 @@ def merge_guest_cart(sender, request, user, **kwargs):
     user_cart = open_cart(("user", user.pk), request=request)
     if not user_cart.keyed_by_owner:
         return  # session carts: Django keeps the session's data at sign-in
-    report = services.cart_merge(guest=open_cart(("guest", guest_id)), user_cart=user_cart)
+    try:
+        report = services.cart_merge(guest=open_cart(("guest", guest_id)), user_cart=user_cart)
+    except CartUnavailable:
+        # Signing in must not fail because the carts Redis is down: the guest cart and
+        # its token stay, and the next sign-in merges them.
+        logger.warning("guest cart not merged at sign-in: carts Redis unavailable")
+        return
     session.forget_guest_token = True
     session.merge_report = report
     message = services.merge_message(report)
     if message and not request.path.startswith("/api/"):
         messages.info(request, message)
+
+
+@receiver(user_logged_out, dispatch_uid="carts_forget_count_at_sign_out")
+def reset_cart_count(sender, request, **kwargs):
+    """The header must not show the signed-out user's cart count to the next visitor."""
+    session = getattr(request, "cart_session", None)
+    if session is not None:
+        session.count = 0

@@ -90,7 +90,8 @@ def cart_merge(*, guest, user_cart) -> MergeReport:
         return MergeReport()
     products = summaries(incoming)
     limits = {
-        pid: min(p.stock, user_cart.max_quantity) for pid, p in products.items() if p.is_active
+        pid: min(p.stock, user_cart.max_quantity) if p is not None and p.is_active else 0
+        for pid, p in ((pid, products.get(pid)) for pid in incoming)
     }
     return user_cart.merge_from(guest, limits=limits)
 

@@ -47,9 +47,12 @@ def add(request):
             )
         else:
             replayed, _, _ = (False, *add_to_cart())
-    except InvalidCartRequest as exc:
+    except (InvalidCartRequest, idempotency.IdempotencyMismatch) as exc:
         messages.error(request, str(exc))
         return redirect(back)
+    except idempotency.IdempotencyInProgress:
+        messages.info(request, "Still adding that to your cart; have a look in a moment.")
+        return redirect("carts:cart")
     if not replayed:
         messages.success(request, "Added to your cart.")
     return redirect("carts:cart")

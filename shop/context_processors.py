@@ -7,4 +7,5 @@ def storefront(request):
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "cart_count_cookie": settings.CART_COUNT_COOKIE,
         "auth_hint_cookie": settings.AUTH_HINT_COOKIE,
+        "cart_max_quantity": settings.CARTS["OPTIONS"]["MAX_QUANTITY"],
     }

@@ -35,6 +35,10 @@ class IdempotencyMismatch(Exception):
     """This key was used with a different request body."""
 
 
+def mismatch():
+    return IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
+
+
 class IdempotencyUnavailable(Exception):
     """Redis did not answer, so the key can be neither checked nor recorded."""
 
@@ -44,6 +48,7 @@ class Outcome:
     status: int
     body: object
     extra: dict
+    same_request: bool = True  # False: the key was used with another request
 
 
 def parse_key(request, *, required=False):
@@ -98,8 +103,8 @@ class IdempotentRequest:
         return replay
 
     def peek(self):
-        """The stored ``Outcome``, or None; takes no lock (raises ``IdempotencyMismatch``)."""
-        return self._stored()
+        """The stored ``Outcome`` (whatever request it answered), or None; takes no lock."""
+        return self._stored(verify=False)
 
     def complete(self, status, body, **extra):
         record = json.dumps(
@@ -128,16 +133,15 @@ class IdempotentRequest:
             )
         )
 
-    def _stored(self):
+    def _stored(self, verify=True):
         raw = self._redis(lambda r: r.get(self.outcome_key))
         if raw is None:
             return None
         record = json.loads(raw)
-        if record["fingerprint"] != self.fingerprint:
-            raise IdempotencyMismatch(
-                "This Idempotency-Key was already used with a different request."
-            )
-        return Outcome(record["status"], record["body"], record.get("extra", {}))
+        same = record["fingerprint"] == self.fingerprint
+        if verify and not same:
+            raise mismatch()
+        return Outcome(record["status"], record["body"], record.get("extra", {}), same)
 
     @staticmethod
     def _redis(operation):

@@ -7,6 +7,7 @@ from accounts.exceptions import IdentityUnavailable
 from carts.exceptions import CartUnavailable
 
 from .api_errors import json_error
+from .idempotency import IdempotencyUnavailable
 
 
 class ServedByMiddleware:
@@ -26,6 +27,14 @@ class ServedByMiddleware:
         return response
 
 
+# Dependency outages a page may meet, with the code the API uses for each.
+OUTAGES = {
+    IdentityUnavailable: "service_unavailable",
+    CartUnavailable: "cart_unavailable",
+    IdempotencyUnavailable: "service_unavailable",
+}
+
+
 class DomainErrorMiddleware:
     """Turns a dependency outage raised in a page view into a friendly 503 page.
 
@@ -39,10 +48,11 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, IdentityUnavailable | CartUnavailable):
+        code = next((code for kind, code in OUTAGES.items() if isinstance(exception, kind)), None)
+        if code is None:
             return None
         if request.path.startswith("/api/"):
-            return json_error(str(exception), "service_unavailable", 503)
+            return json_error(str(exception), code, 503)
         response = render(request, "errors/503.html", {"message": str(exception)}, status=503)
         response["Retry-After"] = "5"
         return response

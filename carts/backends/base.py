@@ -83,10 +83,11 @@ class BaseCart:
     def merge_from(self, other: "BaseCart", *, limits: dict[int, int]) -> MergeReport:
         """Add ``other``'s lines to this cart, capped by ``limits``, then delete ``other``.
 
-        Atomic where the backend can be: lines added concurrently to ``other`` are either
-        merged or kept for a later merge, never lost twice or counted twice. Products
-        missing from ``limits`` are dropped. Merging an empty or missing cart is a no-op,
-        so a replayed merge changes nothing.
+        ``limits`` maps product ids to the most the line may hold (0 drops the product);
+        a product missing from it (added to ``other`` after the caller looked) is capped
+        at ``max_quantity`` only, and checkout checks its stock. Atomic where the backend
+        can be. Merging an empty or missing cart is a no-op, so a replayed merge changes
+        nothing.
         """
         raise NotImplementedError
 

@@ -34,20 +34,21 @@ if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
 return {'ok', redis.call('HGETALL', key)}
 """
 
-# KEYS[1] target, KEYS[2] source; ARGV: max lines, ttl, then product id / limit pairs.
+# KEYS[1] target, KEYS[2] source; ARGV: max lines, ttl, default limit, then product id /
+# limit pairs. The default covers lines added to the source after the caller read it.
 # Returns a flat list: product id, quantity asked, quantity added, ...
 MERGE = """
 local target, source = KEYS[1], KEYS[2]
-local max_lines, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local max_lines, ttl, default = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local limits = {}
-for i = 3, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local lines = redis.call('HLEN', target)
 local report = {}
 local incoming = redis.call('HGETALL', source)
 for i = 1, #incoming, 2 do
   local pid, asked = incoming[i], tonumber(incoming[i + 1])
   local current = tonumber(redis.call('HGET', target, pid) or '0')
-  local new = math.min(current + asked, limits[pid] or 0)
+  local new = math.min(current + asked, limits[pid] or default)
   if current == 0 and new > 0 and lines >= max_lines then new = 0 end
   if new > current then
     redis.call('HSET', target, pid, new)
@@ -91,7 +92,7 @@ class RedisCart(BaseCart):
         self._call(lambda redis: redis.delete(self.key))
 
     def merge_from(self, other, *, limits):
-        args = [self.max_lines, self.ttl]
+        args = [self.max_lines, self.ttl, self.max_quantity]
         for pid, limit in limits.items():
             args += [pid, limit]
         flat = self._run(MERGE, [self.key, other.key], args)

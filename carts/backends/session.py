@@ -41,7 +41,7 @@ class SessionCart(BaseCart):
         lines = self.lines()
         for pid, asked in other.lines().items():
             current = lines.get(pid, 0)
-            new = min(current + asked, limits.get(pid, 0))
+            new = min(current + asked, limits.get(pid, self.max_quantity))
             if current == 0 and len(lines) >= self.max_lines:
                 new = 0
             report.asked[pid], report.added[pid] = asked, max(new - current, 0)

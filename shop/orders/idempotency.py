@@ -44,7 +44,5 @@ def checkout_once(*, user_id, key, fingerprint, place, describe):
 
 def _recorded(order, fingerprint, describe):
     if order.request_fingerprint != fingerprint:
-        raise idempotency.IdempotencyMismatch(
-            "This Idempotency-Key was already used with a different request."
-        )
+        raise idempotency.mismatch()
     return 201, describe(order), True

@@ -1,8 +1,8 @@
 """The "before" profile: classic stateful Django, kept runnable as the migration's start.
 
 Sessions in the database, messages in the session, uploads on the instance's own disk.
-Uploads on local disk mean it only works on one instance (or with shared disk), which is
-the point of showing it. Its sign-in pages and cart backend arrive with the migration issue.
+Session sign-in, the session cart and uploads on local disk mean it only works on one
+instance (or with sticky sessions and shared disk), which is the point of showing it.
 """
 
 from .base import *

@@ -89,9 +89,9 @@ def test_merge_sums_caps_drops_and_empties_the_source(make_cart):
     target.add(1, 2, limit=5)
     source.add(1, 4, limit=5)  # 2 + 4 capped at 5
     source.add(2, 1, limit=5)  # new line
-    source.add(3, 1, limit=5)  # no longer for sale: no limit given
+    source.add(3, 1, limit=5)  # no longer for sale: limit 0
 
-    report = target.merge_from(source, limits={1: 5, 2: 5})
+    report = target.merge_from(source, limits={1: 5, 2: 5, 3: 0})
 
     assert target.lines() == {1: 5, 2: 1}
     assert source.lines() == {}
@@ -121,3 +121,14 @@ def test_merge_respects_max_lines(make_cart):
 
     assert 4 not in target.lines()
     assert report.limited == [4]
+
+
+def test_a_line_the_caller_did_not_know_of_is_capped_at_the_line_maximum(make_cart):
+    target, source = make_cart("target"), make_cart("source")
+    source.add(9, 5, limit=5)  # added after the caller read the source cart
+    target.add(9, 3, limit=5)
+
+    report = target.merge_from(source, limits={})
+
+    assert target.lines() == {9: 5}
+    assert report.added == {9: 2}

@@ -55,3 +55,15 @@ def test_readyz_refuses_a_carts_redis_that_may_evict(carts_redis, client):
     assert response.status_code == 503
     assert response.json()["detail"] == "unavailable: redis"
     assert "maxmemory-policy 'allkeys-lru'" in response.json()["checks"]["redis"]["error"]
+
+
+def test_the_identity_redis_must_not_evict_either(redis_server, settings):
+    url, _ = redis_server("--maxmemory-policy", "volatile-ttl")
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": url},
+    }
+
+    (message,) = check_carts_redis_never_evicts()
+
+    assert "cache alias 'default'" in message.msg and "revocations" in message.msg

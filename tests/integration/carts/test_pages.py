@@ -117,3 +117,46 @@ def test_the_cart_page_is_a_friendly_503_when_redis_is_down(products, redis_serv
     assert page.status_code == 503
     assert "The cart is unavailable for a moment" in page.content.decode()
     assert catalog.status_code == 200
+
+
+def test_reusing_an_add_forms_key_for_another_quantity_is_a_message_not_an_error(products):
+    browser = Client(enforce_csrf_checks=True)
+    form = _add_form(browser, products["plenty"])
+    browser.post("/cart/add/", form)
+
+    response = browser.post("/cart/add/", {**form, "quantity": "5"}, follow=True)
+
+    assert response.status_code == 200
+    assert "already used with a different request" in response.content.decode()
+    assert "data-total-quantity>2<" in browser.get("/cart/").content.decode()
+
+
+def test_signing_in_works_while_the_carts_redis_is_down(products, redis_server, settings):
+    user = make_user(password=PASSWORD)
+    url, server = redis_server()
+    settings.CACHES = {**settings.CACHES, "carts": {**settings.CACHES["carts"], "LOCATION": url}}
+    browser = Client()
+    browser.post("/cart/add/", {"product_id": products["plenty"].pk, "quantity": "1"})
+    server.kill()
+    server.wait()
+
+    response = browser.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/"
+    assert browser.get("/accounts/").status_code == 200
+    assert browser.cookies[settings.CART_COOKIE].value  # kept for a later merge
+
+
+def test_signing_out_resets_the_header_count_and_writes_renew_the_cart_cookie(products):
+    user = make_user(password=PASSWORD)
+    browser = Client()
+    browser.post("/cart/add/", {"product_id": products["plenty"].pk, "quantity": "1"})
+    renewed = browser.post(f"/cart/items/{products['plenty'].pk}/", {"quantity": "2"}).cookies[
+        settings.CART_COOKIE
+    ]
+    browser.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+
+    signed_out = browser.post("/accounts/logout/")
+
+    assert renewed["max-age"] == settings.CARTS["OPTIONS"]["GUEST_TTL"]
+    assert signed_out.cookies[settings.CART_COUNT_COOKIE].value == "0"

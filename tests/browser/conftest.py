@@ -1,0 +1,95 @@
+"""Real Chromium (Debian's package, driven by Playwright) against a real cluster.
+
+Playwright's sync API runs an event loop in the test thread; Django then refuses ORM
+calls from it unless told that this is a test, which is what the variable below does.
+"""
+
+import os
+import shutil
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from tests.factories import image_upload, make_category, make_product, make_staff
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a sandboxed, offline machine: no sandbox as root, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run deploy/dev/services.sh test"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def cluster(start_cluster, redis):
+    """Three instances behind nginx, as production runs them."""
+    return start_cluster(instances=3, workers=2)
+
+
+@pytest.fixture
+def shop_data(db):
+    """A small catalog with images in the bucket, and a staff member."""
+    tea = make_category(name="Tea", slug="tea")
+    coffee = make_category(name="Coffee", slug="coffee")
+    products = {
+        "sencha": make_product(
+            name="Sencha",
+            slug="sencha",
+            price=Decimal("12.50"),
+            stock=20,
+            category=tea,
+            description="A bright green tea.",
+        ),
+        "matcha": make_product(
+            name="Matcha", slug="matcha", price=Decimal("30.00"), stock=2, category=tea
+        ),
+        "kenya": make_product(
+            name="Kenya AA", slug="kenya-aa", price=Decimal("16.00"), stock=15, category=coffee
+        ),
+    }
+    for i, product in enumerate(products.values()):
+        product.image.save(
+            f"{product.slug}.png",
+            image_upload(colour=["teal", "olive", "brown"][i], size=(300, 300)),
+        )
+    staff = make_staff(email="staff@example.com")
+    staff.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    staff.save()
+    return {"products": products, "staff": staff}
+
+
+@pytest.fixture
+def page(chromium, cluster):
+    """A fresh browser context; ``page.served_by`` lists X-Served-By of every page load."""
+    context = chromium.new_context(base_url=cluster.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.served_by = []
+
+    def record(response):
+        if response.request.resource_type == "document" and "x-served-by" in response.headers:
+            page.served_by.append(response.headers["x-served-by"])
+
+    page.on("response", record)
+    yield page
+    context.close()
