@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test screenshots lint format install clean
 
 run: install .env
 	deploy/dev/services.sh run
@@ -17,6 +17,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# PNGs of the main pages, desktop and phone, into docs/screenshots/ (shown in the README).
+screenshots: install
+	deploy/dev/services.sh test
+	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py -q
 
 lint: install
 	$(BIN)/ruff check .

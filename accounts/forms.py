@@ -34,7 +34,10 @@ class ThrottledSignInMixin:
 
 
 class SignInForm(ThrottledSignInMixin, AuthenticationForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
 
 
 class AdminSignInForm(ThrottledSignInMixin, AdminAuthenticationForm):
