@@ -140,3 +140,33 @@ def test_pages_fit_a_phone_without_horizontal_scrolling(chromium, cluster, shop_
 def _png_file():
     upload = image_upload("kettle.png", size=(320, 320), colour="navy")
     return {"name": "kettle.png", "mimeType": "image/png", "buffer": upload.read()}
+
+
+def test_cart_quantities_change_in_place_with_javascript(page, shop_data):
+    page.goto("/products/sencha/")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".cart-count")).to_have_text("1")
+    page.goto("/cart/")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    page.get_by_label("Quantity of Sencha").fill("3")
+    page.get_by_role("button", name="Update").click()
+
+    expect(page.locator("[data-subtotal]")).to_have_text("$37.50")
+    expect(page.locator(".cart-count")).to_have_text("3")
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_everything_works_without_javascript(chromium, cluster, shop_data):
+    context = chromium.new_context(base_url=cluster.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/products/kenya-aa/")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    expect(page.get_by_text("Added to your cart.")).to_be_visible()
+    expect(page.locator("[data-total-quantity]")).to_have_text("2")
+    page.get_by_role("button", name="Remove Kenya AA").click()
+    expect(page.get_by_text("Your cart is empty")).to_be_visible()
+    context.close()

@@ -96,3 +96,19 @@ def test_staff_stay_signed_in_to_the_admin_whichever_instance_answers(start_clus
 
     assert [p.status_code for p in pages] == [200] * 12
     assert len({p.headers["X-Served-By"] for p in pages}) >= 2
+
+
+def test_static_files_are_compressed_and_cached_for_a_year(start_cluster):
+    make_product(slug="sencha")
+    cluster = start_cluster(instances=1, workers=1)
+    page = requests.get(f"{cluster.url}/products/sencha/", timeout=10).text
+    stylesheet = re.search(r'href="(/static/shop/shop\.[0-9a-f]{12}\.css)"', page).group(1)
+
+    response = requests.get(
+        cluster.url + stylesheet, headers={"Accept-Encoding": "br, gzip"}, timeout=10
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] in ("br", "gzip")
+    max_age = int(re.search(r"max-age=(\d+)", response.headers["Cache-Control"]).group(1))
+    assert max_age >= 365 * 24 * 3600 and "immutable" in response.headers["Cache-Control"]
