@@ -23,8 +23,8 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
-    list_display = ("thumbnail", "name", "category", "price", "stock", "is_active", "updated_at")
-    list_display_links = ("thumbnail", "name")
+    list_display = ("picture", "name", "category", "price", "stock", "is_active", "updated_at")
+    list_display_links = ("picture", "name")
     list_editable = ("price", "stock", "is_active")
     list_filter = ("is_active", "category", "created_at")
     list_select_related = ("category",)
@@ -41,7 +41,7 @@ class ProductAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description="")
-    def thumbnail(self, obj):
+    def picture(self, obj):
         return self._img(obj, 48)
 
     @admin.display(description="current image")
@@ -52,10 +52,10 @@ class ProductAdmin(admin.ModelAdmin):
     def _img(obj, size):
         if not obj.image:
             return ""
+        url = obj.thumbnail_url if size <= 240 else obj.image_url
         return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy" '
-            'style="object-fit: cover; border-radius: 4px">',
-            obj.image_url,
+            '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
+            url,
             obj.name,
             size,
             size,

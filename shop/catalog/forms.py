@@ -3,6 +3,7 @@ from django import forms
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 
+from .images import thumbnail
 from .models import Product, product_image_name
 from .selectors import SORT_ORDERS
 
@@ -36,13 +37,21 @@ class ProductAdminForm(forms.ModelForm):
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
+        if image is False:
+            self.instance.thumbnail = ""  # the image is being cleared
         if not isinstance(image, UploadedFile):
             return image  # unchanged, cleared, or no upload
         # The model's validators (extension, size) would run only after this method; a
         # refused file must never reach the public bucket.
         Product._meta.get_field("image").run_validators(image)
         try:
-            return default_storage.save(product_image_name(image.name), image)
+            name = default_storage.save(product_image_name(image.name), image)
+            # Not a form field: set on the instance, which the form saves as it is.
+            self.instance.thumbnail = default_storage.save(
+                f"products/thumbnails/{name.rsplit('/', 1)[-1].rsplit('.', 1)[0]}.jpg",
+                thumbnail(image),
+            )
+            return name
         # S3 answers with botocore's errors; the legacy profile's local disk with OSError.
         except (BotoCoreError, ClientError, OSError) as exc:
             raise forms.ValidationError(

@@ -63,6 +63,10 @@ class Product(models.Model):
         max_length=200,
         validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image_size],
     )
+    # Made from ``image`` when it is uploaded (see shop/catalog/images.py).
+    thumbnail = models.ImageField(
+        upload_to="products/thumbnails/", blank=True, max_length=200, editable=False
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,3 +99,8 @@ class Product(models.Model):
     def image_url(self):
         """The public URL of the image, or "" without one; built locally, never asks S3."""
         return self.image.url if self.image else ""
+
+    @property
+    def thumbnail_url(self):
+        """The URL of the listing-sized image, falling back to the full image."""
+        return self.thumbnail.url if self.thumbnail else self.image_url

@@ -80,6 +80,6 @@ def _summary(product):
         name=product.name,
         price=product.price,
         stock=product.stock,
-        image_url=product.image_url,
+        image_url=product.thumbnail_url,
         is_active=product.is_active,
     )

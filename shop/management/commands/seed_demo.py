@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from shop.catalog.images import thumbnail
 from shop.catalog.models import Category, Product
 
 CATALOG = {
@@ -105,7 +106,9 @@ class Command(BaseCommand):
                 product, was_created = self._product(category, name, rng)
                 created += was_created
                 if not product.image or not product.image.storage.exists(product.image.name):
-                    product.image.save(f"{product.slug}.jpg", _image(name, hue), save=True)
+                    picture = _image(name, hue)
+                    product.image.save(f"{product.slug}.jpg", picture, save=False)
+                    product.thumbnail.save(f"{product.slug}.jpg", thumbnail(picture), save=True)
                     uploaded += 1
         self.stdout.write(f"Catalog: {created} products created, {uploaded} images uploaded.")
         self._staff_user()

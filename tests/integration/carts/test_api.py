@@ -488,21 +488,24 @@ def test_redis_down_makes_the_cart_a_quick_503_and_the_catalog_stays_up(
     server.kill()
     server.wait()
 
-    started = time.monotonic()
-    responses = [
-        shopper.get(),
-        shopper.add({"product_id": products["plenty"].pk}),
-        shopper.put(products["plenty"].pk, {"quantity": 2}),
-        shopper.delete(),
+    calls = [
+        shopper.get,
+        lambda: shopper.add({"product_id": products["plenty"].pk}),
+        lambda: shopper.put(products["plenty"].pk, {"quantity": 2}),
+        shopper.delete,
     ]
-    elapsed = time.monotonic() - started
+    responses, durations = [], []
+    for call in calls:
+        started = time.monotonic()
+        responses.append(call())
+        durations.append(time.monotonic() - started)
     catalog = shopper.client.get("/api/v1/products/")
     page = shopper.client.get("/")
 
     assert [r.status_code for r in responses] == [503, 503, 503, 503]
     assert responses[0].json()["code"] == "cart_unavailable"
     assert "unavailable" in responses[0].json()["detail"]
-    assert elapsed < 4 * 1.0
+    assert max(durations) < 1.0, durations
     assert catalog.status_code == 200 and page.status_code == 200
 
 

@@ -1,5 +1,6 @@
 """The admin against the real S3 endpoint, signed in with JWT cookies."""
 
+import io
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import override_settings
+from PIL import Image
 
 from shop.catalog.models import Product
 from shop.localcluster import free_port
@@ -54,8 +56,13 @@ def test_staff_upload_stores_the_image_in_the_bucket(staff_client, s3_client, cl
     bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
     stored = s3_client.get_object(Bucket=bucket, Key=product.image.name)
     assert stored["Body"].read()[:8] == b"\x89PNG\r\n\x1a\n"
+    thumb = s3_client.get_object(Bucket=bucket, Key=product.thumbnail.name)["Body"].read()
+    assert thumb[:3] == b"\xff\xd8\xff"  # a JPEG thumbnail beside it
+    assert Image.open(io.BytesIO(thumb)).size == (480, 480)
     page = client.get("/products/ceramic-dripper/").content.decode()
+    listing = client.get("/").content.decode()
     assert f'src="{product.image_url}"' in page
+    assert f'src="{product.thumbnail_url}"' in listing
     assert urlsplit(product.image_url).path == f"/{bucket}/{product.image.name}"
 
 
