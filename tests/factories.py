@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -31,16 +32,40 @@ def make_product(**fields):
     return Product.objects.create(**fields)
 
 
-def make_user(password="correct horse battery", **fields):
+# The test profile hashes with MD5 for speed; app processes started by the tests run the
+# stateless profile, which cannot check that. Users they sign in need this hasher.
+APP_HASHER = "pbkdf2_sha256"
+
+# A shipping address that passes checkout's validation.
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "12 St James's Square",
+    "city": "London",
+    "postal_code": "SW1Y 4JH",
+    "country": "GB",
+}
+
+
+def make_user(password="correct horse battery", hasher=None, **fields):
     n = next(_sequence)
     fields.setdefault("email", f"user{n}@example.com")
-    return get_user_model().objects.create_user(password=password, **fields)
+    return _with_hasher(
+        get_user_model().objects.create_user(password=password, **fields), password, hasher
+    )
 
 
-def make_staff(password="correct horse battery", **fields):
+def make_staff(password="correct horse battery", hasher=None, **fields):
     n = next(_sequence)
     fields.setdefault("email", f"staff{n}@example.com")
-    return get_user_model().objects.create_superuser(password=password, **fields)
+    user = get_user_model().objects.create_superuser(password=password, **fields)
+    return _with_hasher(user, password, hasher)
+
+
+def _with_hasher(user, password, hasher):
+    if hasher is not None:
+        user.password = make_password(password, hasher=hasher)
+        user.save(update_fields=["password"])
+    return user
 
 
 def image_upload(name="photo.png", size=(64, 48), image_format="PNG", colour="teal"):

@@ -9,9 +9,8 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.hashers import make_password
 
-from tests.factories import image_upload, make_category, make_product, make_staff
+from tests.factories import APP_HASHER, image_upload, make_category, make_product, make_staff
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -72,9 +71,7 @@ def shop_data(db):
             f"{product.slug}.png",
             image_upload(colour=["teal", "olive", "brown"][i], size=(300, 300)),
         )
-    staff = make_staff(email="staff@example.com")
-    staff.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
-    staff.save()
+    staff = make_staff(email="staff@example.com", password=PASSWORD, hasher=APP_HASHER)
     return {"products": products, "staff": staff}
 
 

@@ -5,9 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.contrib.auth.hashers import make_password
 
-from tests.factories import make_category, make_product, make_user
+from tests.factories import APP_HASHER, make_category, make_product, make_user
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -105,9 +104,7 @@ def test_an_add_retried_on_other_instances_with_its_key_counts_once(instances):
 
 
 def test_a_guest_cart_filled_on_one_instance_is_merged_at_sign_in_on_another(instances):
-    user = make_user()
-    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
-    user.save()
+    user = make_user(password=PASSWORD, hasher=APP_HASHER)
     tea, mug = make_product(slug="tea", stock=10), make_product(slug="mug", stock=10)
     token = _new_cart(instances[0], tea.pk)
     assert _add(instances[0], token, mug.pk).status_code == 200

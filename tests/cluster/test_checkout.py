@@ -10,18 +10,11 @@ import requests
 from accounts import services as accounts
 from shop.catalog.models import Product
 from shop.orders.models import Order
-from tests.factories import make_product, make_user
+from tests.factories import ADDRESS, make_product, make_user
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 30
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 St James's Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "GB",
-}
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.contrib.auth.hashers import make_password
 
-from tests.factories import make_user
+from tests.factories import APP_HASHER, make_user
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +30,7 @@ def _clean_redis(redis):
 
 @pytest.fixture
 def shopper():
-    user = make_user()
-    # Hashed with a hasher of the stateless profile, which the instances run.
-    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
-    user.save()
-    return user
+    return make_user(password=PASSWORD, hasher=APP_HASHER)
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from collections import Counter
 
 import pytest
 import requests
-from django.contrib.auth.hashers import make_password
 
 from shop.localcluster import NGINX_CONF
-from tests.factories import make_product, make_staff
+from tests.factories import APP_HASHER, make_product, make_staff
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -69,10 +68,7 @@ def test_a_killed_instance_is_invisible_to_shoppers(start_cluster):
 
 
 def test_staff_stay_signed_in_to_the_admin_whichever_instance_answers(start_cluster):
-    staff = make_staff()
-    # Hashed with a hasher of the stateless profile, which the instances run.
-    staff.password = make_password("a long staff password", hasher="pbkdf2_sha256")
-    staff.save()
+    staff = make_staff(password="a long staff password", hasher=APP_HASHER)
     cluster = start_cluster(instances=2, workers=2)
 
     with requests.Session() as browser:

@@ -6,10 +6,9 @@ imported, so a profile cannot be switched inside one test process.
 
 import pytest
 import requests
-from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 
-from tests.factories import make_product, make_user
+from tests.factories import APP_HASHER, make_product, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery"
@@ -24,10 +23,7 @@ def legacy(start_instance):
 
 @pytest.fixture
 def user():
-    user = make_user()
-    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
-    user.save()
-    return user
+    return make_user(password=PASSWORD, hasher=APP_HASHER)
 
 
 def _post(browser, url, data):

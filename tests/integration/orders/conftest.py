@@ -5,15 +5,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from accounts import services as accounts
-from tests.factories import make_category, make_product, make_user
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 St James's Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "GB",
-}
+from tests.factories import ADDRESS, make_category, make_product, make_user
 
 
 @pytest.fixture(autouse=True)

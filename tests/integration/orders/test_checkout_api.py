@@ -9,7 +9,7 @@ from django.test import Client
 from shop.catalog.models import Product
 from shop.orders import services
 from shop.orders.models import Order, OrderLine
-from tests.integration.orders.conftest import ADDRESS
+from tests.factories import ADDRESS
 
 pytestmark = pytest.mark.django_db
 

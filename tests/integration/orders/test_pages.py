@@ -7,8 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from shop.orders.models import Order
-from tests.factories import make_user
-from tests.integration.orders.conftest import ADDRESS
+from tests.factories import ADDRESS, make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
