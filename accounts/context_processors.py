@@ -1,6 +1,10 @@
 def identity(request):
-    """``signed_in`` for templates, known from the token alone (no database query)."""
+    """``signed_in`` for templates, known from the token alone (no database query).
+
+    A callable, so that templates that never ask (the cacheable catalog) do not look at
+    the cookies at all: looking may rotate them, and a shared page must set no cookie.
+    """
     cookies = getattr(request, "auth_cookies", None)
     if cookies is None:  # the legacy profile: Django's session user
-        return {"signed_in": request.user.is_authenticated}
-    return {"signed_in": cookies.user_id() is not None}
+        return {"signed_in": lambda: request.user.is_authenticated}
+    return {"signed_in": lambda: cookies.user_id() is not None}

@@ -10,6 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import rotate_token
@@ -47,7 +48,10 @@ def _sign_out(request):
         # Already ended or expired: signing out is what the user wants anyway.
         with suppress(InvalidToken):
             services.sign_out(raw_refresh=refresh)
+    user = request.user if request.user.is_authenticated else None
     cookies.signed_out()
+    # As Django's logout() does: the carts app resets the header's count on it.
+    user_logged_out.send(sender=type(user), request=request, user=user)
 
 
 def _current_sign_in(request):

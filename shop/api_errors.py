@@ -15,7 +15,7 @@ from accounts.exceptions import IdentityUnavailable, LoginThrottled
 from carts.exceptions import CartUnavailable, InvalidCartRequest
 
 from . import idempotency
-from .orders.exceptions import EmptyCart, InvalidTransition, UnknownPaymentMethod
+from .orders.exceptions import EmptyCart, UnknownPaymentMethod
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -48,7 +48,6 @@ DOMAIN_ERRORS = {
     idempotency.IdempotencyMismatch: (Unprocessable, "idempotency_key_reused"),
     EmptyCart: (BadRequest, "empty_cart"),
     UnknownPaymentMethod: (BadRequest, "unknown_payment_method"),
-    InvalidTransition: (Conflict, "invalid_transition"),
 }
 
 

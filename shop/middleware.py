@@ -2,6 +2,7 @@ import os
 import socket
 
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from accounts.exceptions import IdentityUnavailable
 from carts.exceptions import CartUnavailable
@@ -55,4 +56,21 @@ class DomainErrorMiddleware:
             return json_error(str(exception), code, 503)
         response = render(request, "errors/503.html", {"message": str(exception)}, status=503)
         response["Retry-After"] = "5"
+        return response
+
+
+class PrivateByDefaultMiddleware:
+    """Responses that do not say how to cache them are private and revalidated.
+
+    Only the catalog listing is meant for shared caches and says so itself; every other
+    page and API answer may carry a cart, an order or a CSRF token.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
         return response

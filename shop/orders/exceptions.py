@@ -19,7 +19,3 @@ class OutOfStock(Exception):
 
 class UnknownPaymentMethod(Exception):
     """No configured payment provider has this name."""
-
-
-class InvalidTransition(Exception):
-    """The order cannot move from its status to the one asked for."""

@@ -18,7 +18,7 @@ from shop.catalog.models import Product
 from shop.catalog.summaries import bump_catalog_version
 
 from . import emails, payments
-from .exceptions import EmptyCart, InvalidTransition, OutOfStock
+from .exceptions import EmptyCart, OutOfStock
 from .models import Order, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -170,8 +170,3 @@ def order_set_status(*, order_id: int, status: str) -> bool:
                 Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
             transaction.on_commit(bump_catalog_version, robust=True)
     return True
-
-
-def order_set_status_or_fail(*, order_id: int, status: str) -> None:
-    if not order_set_status(order_id=order_id, status=status):
-        raise InvalidTransition(f"The order cannot be marked {status} from its current status.")

@@ -74,6 +74,14 @@ def _place_order(request, form):
     except EmptyCart:
         messages.info(request, "Your cart is empty.")
         return redirect("carts:cart")
+    except idempotency.IdempotencyInProgress:
+        messages.info(request, "Your order is being placed; it will appear here in a moment.")
+        return redirect("orders:order-list")
+    except idempotency.IdempotencyMismatch:
+        messages.error(
+            request, "This checkout form was already used; please check and submit again."
+        )
+        return redirect("orders:checkout")
     if status == 409:
         messages.error(request, body["detail"])
         return None

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every response (static files and errors included) names its worker.
     "shop.middleware.ServedByMiddleware",
+    "shop.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -267,7 +268,7 @@ IMAGE_ORIGIN = (
 )
 
 
-def content_security_policy(image_origin):
+def content_security_policy(*image_origins):
     """No inline script or style anywhere: scripts, styles and fetches from our origin."""
     return {
         # Swagger UI's page is drf-spectacular's, with inline script: left out.
@@ -276,7 +277,7 @@ def content_security_policy(image_origin):
             "default-src": ["'self'"],
             "script-src": ["'self'"],
             "style-src": ["'self'"],
-            "img-src": ["'self'", "data:", image_origin],
+            "img-src": ["'self'", "data:", *image_origins],
             "connect-src": ["'self'"],
             "form-action": ["'self'"],
             "frame-ancestors": ["'none'"],
@@ -385,6 +386,8 @@ PAYMENT_PROVIDERS = ["shop.orders.payments.PayOnDelivery"]
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
+# Seconds; the confirmation is sent after commit, inside the request: never hang a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Demo data and the local admin --------------------------------------------------------
 

@@ -79,3 +79,24 @@ def test_sorting_by_price_and_newest(client):
 
     assert by_price.index("Cheap") < by_price.index("Dear")
     assert by_newest.index("Cheap") < by_newest.index("Dear")
+
+
+@pytest.mark.parametrize("path", ["/cart/", "/accounts/login/", "/api/v1/cart/", "/checkout/"])
+def test_personal_pages_and_api_answers_are_private(client, redis, path):
+    response = client.get(path)
+
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_shared_catalog_page_never_rotates_or_sets_cookies(redis, settings):
+    make_product(name="Sencha")
+    user = make_user(password=PASSWORD)
+    shopper = Client()
+    shopper.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+    del shopper.cookies[settings.AUTH_ACCESS_COOKIE]  # expired: the next look would rotate
+
+    catalog = shopper.get("/")
+    account = shopper.get("/accounts/")
+
+    assert not catalog.cookies
+    assert settings.AUTH_ACCESS_COOKIE in account.cookies  # personal pages still rotate
