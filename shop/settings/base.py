@@ -8,6 +8,7 @@ on a laptop; ``production`` refuses the development defaults that would be unsaf
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from botocore.config import Config as BotoConfig
@@ -207,14 +208,35 @@ AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 # None lets boto3 find credentials itself (instance role, ~/.aws).
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default=None)
 AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default=None)
-# A CDN or public bucket domain ("cdn.example.com" or "127.0.0.1:9000/bucket"); URLs are
-# then plain strings, and without it they are signed locally. Neither calls S3.
+# A CDN or public bucket domain ("cdn.example.com"). Without one, image URLs point at the
+# bucket itself (see public_image_domain); no URL is ever built by calling S3.
 AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
 # Product images are public; signed, expiring URLs would defeat page caching.
 AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
 AWS_S3_URL_PROTOCOL = env.str("AWS_S3_URL_PROTOCOL", default="http:")
 # Largest product image the admin accepts, in bytes.
 PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+
+
+def public_image_domain(endpoint_url, bucket_name):
+    """``(url_protocol, custom_domain)`` under which the bucket's public objects are linked.
+
+    Plain string URLs: without a custom domain django-storages signs every URL with
+    botocore and then strips the signature again, about a millisecond per image (a
+    catalog page shows 24) and a boto3 client per process, just to print links.
+    """
+    if AWS_S3_CUSTOM_DOMAIN:
+        return AWS_S3_URL_PROTOCOL, AWS_S3_CUSTOM_DOMAIN
+    if endpoint_url:  # moto, MinIO: path-style on the endpoint
+        parts = urlsplit(endpoint_url)
+        return f"{parts.scheme}:", f"{parts.netloc}/{bucket_name}"
+    return "https:", f"{bucket_name}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"
+
+
+def image_origin(storage_options):
+    """The origin images are served from, for the Content-Security-Policy's img-src."""
+    domain = storage_options.get("custom_domain") or ""
+    return f"{storage_options['url_protocol']}//{domain.split('/')[0]}"
 
 
 def s3_storage_options(endpoint_url, bucket_name, *, local=False):
@@ -231,8 +253,18 @@ def s3_storage_options(endpoint_url, bucket_name, *, local=False):
         "region_name": AWS_S3_REGION_NAME,
         "access_key": AWS_ACCESS_KEY_ID or ("local" if local else None),
         "secret_key": AWS_SECRET_ACCESS_KEY or ("local-secret" if local else None),
-        "custom_domain": AWS_S3_CUSTOM_DOMAIN,
-        "url_protocol": AWS_S3_URL_PROTOCOL,
+        # Signed (querystring) URLs are made by botocore; public ones are plain strings.
+        **(
+            {"custom_domain": None, "url_protocol": AWS_S3_URL_PROTOCOL}
+            if AWS_QUERYSTRING_AUTH
+            else dict(
+                zip(
+                    ("url_protocol", "custom_domain"),
+                    public_image_domain(endpoint_url, bucket_name),
+                    strict=True,
+                )
+            )
+        ),
         "querystring_auth": AWS_QUERYSTRING_AUTH,
         "addressing_style": "path",
         "file_overwrite": False,
@@ -260,13 +292,6 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 # --- Content Security Policy (django-csp) -------------------------------------------------
 
-# Where product images come from: a CDN domain, the S3 endpoint, or AWS S3 itself.
-IMAGE_ORIGIN = (
-    f"{AWS_S3_URL_PROTOCOL}//{AWS_S3_CUSTOM_DOMAIN.split('/')[0]}"
-    if AWS_S3_CUSTOM_DOMAIN
-    else (AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL).rstrip("/")
-)
-
 
 def content_security_policy(*image_origins):
     """No inline script or style anywhere: scripts, styles and fetches from our origin."""
@@ -287,7 +312,8 @@ def content_security_policy(*image_origins):
     }
 
 
-CONTENT_SECURITY_POLICY = content_security_policy(IMAGE_ORIGIN)
+# Profiles that store images in a bucket add its origin to img-src.
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 # --- Sessions, messages, CSRF -------------------------------------------------------------
 

@@ -54,16 +54,5 @@ CARTS_EVICTION_CHECK_LEVEL = "error"
 # No endpoint means AWS S3 itself (never the local development endpoint), with
 # credentials from the environment or the instance role.
 AWS_S3_URL_PROTOCOL = "https:"
-# boto3 builds path-style URLs on s3.amazonaws.com in us-east-1, regional hosts elsewhere.
-IMAGE_ORIGINS = (
-    [f"https://{AWS_S3_CUSTOM_DOMAIN.split('/')[0]}"]
-    if AWS_S3_CUSTOM_DOMAIN
-    else [AWS_S3_ENDPOINT_URL.rstrip("/")]
-    if AWS_S3_ENDPOINT_URL
-    else ["https://s3.amazonaws.com", f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com"]
-)
-CONTENT_SECURITY_POLICY = content_security_policy(*IMAGE_ORIGINS)
-STORAGES["default"]["OPTIONS"] = {
-    **s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME),
-    "url_protocol": AWS_S3_URL_PROTOCOL,
-}
+STORAGES["default"]["OPTIONS"] = s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME)
+CONTENT_SECURITY_POLICY = content_security_policy(image_origin(STORAGES["default"]["OPTIONS"]))

@@ -29,6 +29,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+CONTENT_SECURITY_POLICY = content_security_policy(image_origin(STORAGES["default"]["OPTIONS"]))
+
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Hashing strength is not under test; speed is. PBKDF2 stays available for users that
 # tests create for app processes, which run the stateless profile and its hashers.
