@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test screenshots lint format install clean
+.PHONY: run test screenshots bench lint format install clean
 
 run: install .env
 	deploy/dev/services.sh run
@@ -22,6 +22,13 @@ test: install
 screenshots: install
 	deploy/dev/services.sh test
 	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py -q
+
+# stateless vs legacy under wrk, side by side; writes docs/benchmarks.md and .png.
+bench: install
+	deploy/dev/services.sh run
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/compare.py
 
 lint: install
 	$(BIN)/ruff check .
