@@ -1,3 +1,6 @@
+from .exceptions import IdentityUnavailable
+
+
 def identity(request):
     """``signed_in`` for templates, known from the token alone (no database query).
 
@@ -7,4 +10,10 @@ def identity(request):
     cookies = getattr(request, "auth_cookies", None)
     if cookies is None:  # the legacy profile: Django's session user
         return {"signed_in": lambda: request.user.is_authenticated}
-    return {"signed_in": lambda: cookies.user_id() is not None}
+    def signed_in():
+        try:
+            return cookies.user_id() is not None
+        except IdentityUnavailable:
+            return False  # the header only; pages that need the user answer 503
+
+    return {"signed_in": signed_in}

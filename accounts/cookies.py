@@ -59,6 +59,7 @@ class CookieIdentity:
         self._token = None
         self._new_pair = None
         self._clear = False
+        self.unavailable = False  # the cookies could not be checked (Redis down)
 
     def access_token(self):
         """The valid access token of this request, or None (anonymous)."""
@@ -68,8 +69,14 @@ class CookieIdentity:
         return self._token
 
     def user_id(self):
-        """The signed-in user's id, from the access token alone, or None."""
+        """The signed-in user's id, from the access token alone, or None.
+
+        Raises ``IdentityUnavailable`` when the browser has identity cookies that could
+        not be checked: its cart or orders must be a 503, not a stranger's empty cart.
+        """
         token = self.access_token()
+        if token is None and self.unavailable:
+            raise IdentityUnavailable()
         return int(token[jwt_settings().USER_ID_CLAIM]) if token is not None else None
 
     def user(self):
@@ -126,8 +133,9 @@ class CookieIdentity:
             if access or refresh:
                 self._clear = True  # stale cookies: drop them
         except IdentityUnavailable:
-            # Without Redis a revoked token cannot be told apart: treat the request as
-            # anonymous (the catalog still works) and keep the cookies for later.
+            # Without Redis a revoked token cannot be told apart: the request is not
+            # signed in (the catalog still works), pages that need the user answer 503
+            # (see user_id), and the cookies are kept for later.
             logger.warning("identity check skipped: Redis unavailable")
-            self._new_pair, self._clear = None, False
+            self._new_pair, self._clear, self.unavailable = None, False, True
         return None

@@ -57,16 +57,15 @@ def user_register(*, email: str, password: str) -> User:
 def user_authenticate(*, request, email: str, password: str) -> User:
     """The active user with these credentials; failures are counted and throttled.
 
-    Raises ``LoginThrottled`` before checking anything once the failures of this e-mail
-    address or client address reach their limit, else ``InvalidCredentials``.
+    Raises ``LoginThrottled`` before checking the password once the failures of this
+    e-mail address or client address reach their limit, else ``InvalidCredentials``.
     """
     throttle = LoginThrottle(request, email)
-    throttle.check()
+    throttle.attempt()
     user = authenticate(request, email=email, password=password)
     if user is None:
-        throttle.record_failure()
         raise InvalidCredentials("Wrong e-mail address or password.")
-    throttle.reset()
+    throttle.succeeded()
     return user
 
 

@@ -1,8 +1,9 @@
-"""Failed sign-ins counted in Redis, per e-mail address and per client address.
+"""Sign-in attempts counted in Redis, per e-mail address and per client address.
 
 The counters live in Redis so that every instance sees the same ones: spreading
 guesses over instances gains an attacker nothing. A window starts with the first
-failure; reaching the limit answers 429 with ``Retry-After`` until the window ends.
+attempt; a successful sign-in gives its attempt back, so what accumulates are failures.
+Past the limit, sign-in answers 429 with ``Retry-After`` until the window ends.
 """
 
 import hashlib
@@ -28,29 +29,28 @@ class LoginThrottle:
             f"{KEY_PREFIX}address:{address}": settings.LOGIN_FAILURES_PER_ADDRESS,
         }
 
-    def check(self):
-        """Raise ``LoginThrottled`` when a counter has reached its limit (one round trip)."""
-        pipe = self._redis().pipeline()
-        for key in self.limits:
-            pipe.get(key).ttl(key)
-        replies = self._execute(pipe)
-        for limit, count, ttl in zip(
-            self.limits.values(), replies[::2], replies[1::2], strict=True
-        ):
-            if count is not None and int(count) >= limit:
-                raise LoginThrottled(retry_after=ttl if ttl and ttl > 0 else 1)
+    def attempt(self):
+        """Count an attempt before checking the password; raise once over a limit.
 
-    def record_failure(self):
+        Counting first (one round trip) means parallel guesses cannot all slip in under
+        the limit before any of them is counted. A successful sign-in gives the attempt
+        back (``succeeded``).
+        """
         window = settings.LOGIN_FAILURE_WINDOW_SECONDS
         pipe = self._redis().pipeline()
         for key in self.limits:
-            pipe.incr(key).expire(key, window, nx=True)
-        self._execute(pipe)
+            pipe.incr(key).expire(key, window, nx=True).ttl(key)
+        replies = self._execute(pipe)
+        for limit, count, ttl in zip(
+            self.limits.values(), replies[::3], replies[2::3], strict=True
+        ):
+            if count > limit:
+                raise LoginThrottled(retry_after=ttl if ttl and ttl > 0 else 1)
 
-    def reset(self):
-        """Forget the failures of this e-mail address after a successful sign-in."""
-        email_key = next(iter(self.limits))
-        self._execute(self._redis().pipeline().delete(email_key))
+    def succeeded(self):
+        """Forget this e-mail's failures and give back this attempt of the address."""
+        email_key, address_key = self.limits
+        self._execute(self._redis().pipeline().delete(email_key).decr(address_key))
 
     @staticmethod
     def _redis():

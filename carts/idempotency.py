@@ -2,6 +2,8 @@
 
 from shop import idempotency
 
+FIRST_ADD_MIN_KEY_LENGTH = 32  # a UUID's hex digits
+
 
 def add_once(request, *, key, fingerprint, add):
     """Run ``add()`` (returning ``(status, body)``) once per key and cart.
@@ -25,6 +27,13 @@ def add_once(request, *, key, fingerprint, add):
         scope="cart-add:new-guest", key=key, fingerprint=fingerprint
     )
     if owner is None:
+        # This scope is shared by every client, and its replay hands out a cart token:
+        # only a key nobody can guess may open it.
+        if len(key) < FIRST_ADD_MIN_KEY_LENGTH:
+            raise idempotency.InvalidIdempotencyKey(
+                "A guest's first add needs an Idempotency-Key of at least "
+                f"{FIRST_ADD_MIN_KEY_LENGTH} random characters, such as a UUID."
+            )
         guarded = first_add
     else:
         guarded = idempotency.IdempotentRequest(

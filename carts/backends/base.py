@@ -80,6 +80,13 @@ class BaseCart:
         """Delete the cart."""
         raise NotImplementedError
 
+    def take(self, lines: dict[int, int]) -> None:
+        """Subtract ``lines`` (what an order bought) from the cart, atomically.
+
+        Lines reach 0 and go; anything added meanwhile (another tab) stays.
+        """
+        raise NotImplementedError
+
     def merge_from(self, other: "BaseCart", *, limits: dict[int, int]) -> MergeReport:
         """Add ``other``'s lines to this cart, capped by ``limits``, then delete ``other``.
 

@@ -66,6 +66,19 @@ return report
 """
 
 
+# KEYS[1] cart; ARGV: ttl, then product id / quantity pairs to subtract.
+TAKE = """
+local key = KEYS[1]
+for i = 2, #ARGV, 2 do
+  if redis.call('HINCRBY', key, ARGV[i], -tonumber(ARGV[i + 1])) <= 0 then
+    redis.call('HDEL', key, ARGV[i])
+  end
+end
+if redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+return 1
+"""
+
+
 class RedisCart(BaseCart):
     """A cart in the Redis of the cache alias ``OPTIONS["ALIAS"]`` (``"carts"``)."""
 
@@ -90,6 +103,12 @@ class RedisCart(BaseCart):
 
     def clear(self):
         self._call(lambda redis: redis.delete(self.key))
+
+    def take(self, lines):
+        args = [self.ttl]
+        for pid, quantity in lines.items():
+            args += [pid, quantity]
+        self._run(TAKE, [self.key], args)
 
     def merge_from(self, other, *, limits):
         args = [self.max_lines, self.ttl, self.max_quantity]

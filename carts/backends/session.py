@@ -34,6 +34,16 @@ class SessionCart(BaseCart):
     def clear(self):
         self.session.pop(SESSION_KEY, None)
 
+    def take(self, lines):
+        remaining = self.lines()
+        for pid, quantity in lines.items():
+            left = remaining.get(pid, 0) - quantity
+            if left > 0:
+                remaining[pid] = left
+            else:
+                remaining.pop(pid, None)
+        self._save(remaining)
+
     def merge_from(self, other, *, limits):
         report = MergeReport()
         if other.session is self.session:

@@ -1,18 +1,20 @@
 """Checkout and order status changes.
 
 Checkout is all or nothing in one database transaction: prices are re-read from the
-database (never from a cache or the cart), stock is decremented with conditional
-updates (``stock >= quantity``) in ascending product id order, so that concurrent
-checkouts queue on the same rows in the same order and cannot deadlock, then the order
-and its lines are written. The cart is emptied and the e-mail sent only after commit.
+database (never from a cache or the cart); the order row is written first, so that a
+duplicate with the same Idempotency-Key waits on its unique index; stock is decremented
+with conditional updates (``stock >= quantity``) in ascending product id order, so that
+concurrent checkouts queue on the same rows in the same order and cannot deadlock; then
+the lines and totals are written. What was bought leaves the cart, and the e-mail goes
+out, only after commit.
 """
 
-import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from shop.catalog.models import Product
 from shop.catalog.summaries import bump_catalog_version
@@ -20,8 +22,6 @@ from shop.catalog.summaries import bump_catalog_version
 from . import emails, payments
 from .exceptions import EmptyCart, OutOfStock
 from .models import Order, OrderLine
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,31 @@ def checkout(
         if existing is None:
             raise
         raise DuplicateCheckout(existing) from None
-    transaction.on_commit(cart.clear, robust=True)
-    transaction.on_commit(bump_catalog_version, robust=True)
+    # Only what was bought leaves the cart: a line added in another tab meanwhile stays.
+    # The product summaries are not invalidated for stock: they are hints, and checkout
+    # re-reads the database; bumping on every order would empty every process's cache.
+    transaction.on_commit(lambda: cart.take(lines), robust=True)
     transaction.on_commit(lambda: emails.send_order_confirmation(order.pk), robust=True)
     return order
 
 
 def _place(user_id, lines, address, idempotency_key, fingerprint, provider):
+    # The order row first: a duplicate request with the same key now waits on the unique
+    # index until this transaction ends, and then fails on it (never on the stock).
+    order = Order.objects.create(
+        user_id=user_id,
+        ship_name=address.name,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_postal_code=address.postal_code,
+        ship_country=address.country,
+        subtotal=Decimal("0.00"),
+        total=Decimal("0.00"),
+        payment_method=provider.name,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
     products = Product.objects.in_bulk(sorted(lines))
     short = []
     for product_id in sorted(lines):
@@ -101,28 +119,13 @@ def _place(user_id, lines, address, idempotency_key, fingerprint, provider):
         )
         for pid, qty in sorted(lines.items())
     ]
-    subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
-    order = Order.objects.create(
-        user_id=user_id,
-        ship_name=address.name,
-        ship_line1=address.line1,
-        ship_line2=address.line2,
-        ship_city=address.city,
-        ship_postal_code=address.postal_code,
-        ship_country=address.country,
-        subtotal=subtotal,
-        total=subtotal,  # shipping and taxes are free in this shop
-        payment_method=provider.name,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
-    )
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    status = provider.pay(order)
-    if status != order.status:
-        order.status = status
-        order.save(update_fields=["status", "updated_at"])
+    order.subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    order.total = order.subtotal  # shipping and taxes are free in this shop
+    order.status = provider.pay(order)
+    order.save(update_fields=["subtotal", "total", "status", "updated_at"])
     return order
 
 
@@ -159,7 +162,7 @@ def order_set_status(*, order_id: int, status: str) -> bool:
     """
     with transaction.atomic():
         moved = Order.objects.filter(pk=order_id, status__in=TRANSITIONS[status]).update(
-            status=status
+            status=status, updated_at=timezone.now()
         )
         if not moved:
             return False

@@ -26,10 +26,6 @@ def checkout(request):
     The form carries an idempotency key made when the page is rendered, so a double
     click or a back-and-resubmit places one order.
     """
-    cart = carts.cart_view(cart=request.cart_session.cart())
-    if not cart.lines:
-        messages.info(request, "Your cart is empty.")
-        return redirect("carts:cart")
     status = 200
     if request.method == "POST":
         form = ShippingAddressForm(request.POST)
@@ -42,6 +38,12 @@ def checkout(request):
             status = 400
     else:
         form = ShippingAddressForm(initial={"idempotency_key": uuid.uuid4().hex})
+    # Checked after a POST was tried: a resubmitted form replays its order even though
+    # the cart was emptied by the first submission.
+    cart = carts.cart_view(cart=request.cart_session.cart())
+    if not cart.lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("carts:cart")
     if status != 200:  # another try makes another request: a fresh key
         form.data = form.data.copy()
         form.data["idempotency_key"] = uuid.uuid4().hex

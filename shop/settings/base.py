@@ -332,7 +332,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["shop.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "shop.api_errors.exception_handler",
     # Proxies in front of the app that append to X-Forwarded-For (nginx: 1). Client
     # addresses for login throttling are read through DRF's get_ident with this.

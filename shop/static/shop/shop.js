@@ -22,9 +22,12 @@
     if (live) { live.textContent = text; }
   }
 
+  // 128 random bits: the server wants at least 32 characters for a guest's first add.
   function newKey() {
-    return window.crypto && crypto.randomUUID ? crypto.randomUUID()
-      : String(Date.now()) + Math.random().toString(16).slice(2);
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
   }
 
   function api(method, url, body, key) {

@@ -12,6 +12,7 @@ from tests.factories import make_product, make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
+FIRST_KEY = "3f2b8c1e-9a4d-4e7b-8c1f-2d6a9b0e7c55"
 
 
 class Shopper:
@@ -346,10 +347,10 @@ def test_a_product_that_went_away_disappears_with_a_notice(
 def test_an_add_retried_with_the_same_idempotency_key_adds_once(shopper, products):
     body = {"product_id": products["plenty"].pk, "quantity": 2}
 
-    first = shopper.add(body, HTTP_IDEMPOTENCY_KEY="add-1")
-    again = shopper.add(body, HTTP_IDEMPOTENCY_KEY="add-1")
-    other_body = shopper.add({**body, "quantity": 3}, HTTP_IDEMPOTENCY_KEY="add-1")
-    new_key = shopper.add(body, HTTP_IDEMPOTENCY_KEY="add-2")
+    first = shopper.add(body, HTTP_IDEMPOTENCY_KEY=FIRST_KEY)
+    again = shopper.add(body, HTTP_IDEMPOTENCY_KEY=FIRST_KEY)
+    other_body = shopper.add({**body, "quantity": 3}, HTTP_IDEMPOTENCY_KEY=FIRST_KEY)
+    new_key = shopper.add(body, HTTP_IDEMPOTENCY_KEY=FIRST_KEY[::-1])
 
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
@@ -366,14 +367,14 @@ def test_a_guests_first_add_retried_after_a_lost_response_lands_in_the_same_cart
         body,
         content_type="application/json",
         HTTP_X_CART_TOKEN="",
-        HTTP_IDEMPOTENCY_KEY="first-add",
+        HTTP_IDEMPOTENCY_KEY=FIRST_KEY,
     )
     retry = client.post(
         "/api/v1/cart/items/",
         body,
         content_type="application/json",
         HTTP_X_CART_TOKEN="",
-        HTTP_IDEMPOTENCY_KEY="first-add",
+        HTTP_IDEMPOTENCY_KEY=FIRST_KEY,
     )
 
     assert retry["X-Cart-Token"] == first["X-Cart-Token"]
@@ -391,7 +392,7 @@ def test_a_malformed_idempotency_key_is_a_400(shopper, products, key):
 def test_a_refused_add_is_not_recorded_so_a_corrected_retry_goes_through(
     shopper, products, django_capture_on_commit_callbacks
 ):
-    key = {"HTTP_IDEMPOTENCY_KEY": "retry-me"}
+    key = {"HTTP_IDEMPOTENCY_KEY": FIRST_KEY}
     matcha = products["few"]
 
     refused = shopper.add({"product_id": matcha.pk, "quantity": 4}, **key)
@@ -518,3 +519,41 @@ def _sign_in(client, user, **headers):
     )
     assert response.status_code == 200, response.content
     return response.json()["access"]
+
+
+def test_a_guessable_key_cannot_open_a_guests_first_add(products):
+    response = Client().post(
+        "/api/v1/cart/items/",
+        {"product_id": products["plenty"].pk},
+        content_type="application/json",
+        HTTP_X_CART_TOKEN="",
+        HTTP_IDEMPOTENCY_KEY="1",
+    )
+
+    assert response.status_code == 400
+    assert "at least 32 random characters" in response.json()["detail"]
+    assert "X-Cart-Token" not in response.headers
+
+
+def test_signed_in_browser_with_redis_down_gets_503_not_an_empty_cart(
+    products, redis_server, settings
+):
+    user = make_user(password=PASSWORD)
+    url, server = redis_server()
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": url},
+        "carts": {**settings.CACHES["carts"], "LOCATION": url},
+    }
+    browser = Client()
+    browser.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+    browser.post("/cart/add/", {"product_id": products["plenty"].pk, "quantity": "1"})
+    server.kill()
+    server.wait()
+
+    page = browser.get("/cart/")
+    api = browser.get("/api/v1/cart/")
+    catalog = browser.get("/")
+
+    assert page.status_code == 503 and api.status_code == 503
+    assert catalog.status_code == 200

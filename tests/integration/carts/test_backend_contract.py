@@ -132,3 +132,14 @@ def test_a_line_the_caller_did_not_know_of_is_capped_at_the_line_maximum(make_ca
 
     assert target.lines() == {9: 5}
     assert report.added == {9: 2}
+
+
+def test_take_subtracts_what_was_bought_and_keeps_what_came_meanwhile(make_cart):
+    cart = make_cart("a")
+    cart.add(1, 3, limit=5)
+    cart.add(2, 1, limit=5)
+    cart.add(3, 2, limit=5)  # added in another tab while checkout ran
+
+    cart.take({1: 2, 2: 1})
+
+    assert cart.lines() == {1: 1, 3: 2}
