@@ -41,7 +41,8 @@ class _PublicApi(APIView):
     """Endpoints that take their credentials in the JSON body, never from cookies.
 
     Only JSON is parsed (a cross-site HTML form cannot send it without CORS), and no
-    cookie is read or set, so these need no CSRF token.
+    identity cookie is read or set, so these need no CSRF token. (Signing in may still
+    merge the guest cart its cookie names and drop that cookie: see carts.receivers.)
     """
 
     authentication_classes = ()

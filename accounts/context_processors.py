@@ -10,6 +10,7 @@ def identity(request):
     cookies = getattr(request, "auth_cookies", None)
     if cookies is None:  # the legacy profile: Django's session user
         return {"signed_in": lambda: request.user.is_authenticated}
+
     def signed_in():
         try:
             return cookies.user_id() is not None

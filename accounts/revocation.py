@@ -68,11 +68,6 @@ def deny_sign_ins(sign_in_ids):
         writes.execute()
 
 
-def deny(jti):
-    with _redis() as redis:
-        redis.set(DENY_PREFIX + jti, 1, ex=_access_ttl())
-
-
 def store_successor(jti, pair):
     with _redis() as redis:
         redis.set(SUCCESSOR_PREFIX + jti, json.dumps(pair), ex=settings.JWT_REFRESH_GRACE_SECONDS)

@@ -105,7 +105,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
     jti, sign_in_id = token[jwt_settings().JTI_CLAIM], token[SIGN_IN_CLAIM]
     replay = revocation.successor(jti)
     if replay is not None:
-        return TokenPair(**replay)
+        return _replayed(replay)
     with transaction.atomic():
         # The row lock serialises refreshes of one sign-in across every instance.
         sign_in = (
@@ -120,7 +120,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
         if reused:
             replay = revocation.successor(jti)  # stored by the request we waited for
             if replay is not None:
-                return TokenPair(**replay)
+                return _replayed(replay)
         else:
             pair = _issue(sign_in, _new_refresh(sign_in.user_id))
             token.blacklist()
@@ -130,12 +130,11 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
     raise TokenReused("This sign-in token was already used; every sign-in has been ended.")
 
 
-def sign_out(*, raw_refresh: str, access_jti: str | None = None) -> None:
-    """End the sign-in a refresh token belongs to (logout of one device)."""
+def sign_out(*, raw_refresh: str) -> None:
+    """End the sign-in a refresh token belongs to (logout of one device): its refresh
+    token and every access token issued to it stop working now."""
     token = _parse_refresh(raw_refresh)
     sign_in_revoke(user_id=int(token[jwt_settings().USER_ID_CLAIM]), ids=[token[SIGN_IN_CLAIM]])
-    if access_jti:
-        revocation.deny(access_jti)
 
 
 def sign_in_revoke(*, user_id: int, ids) -> int:
@@ -187,6 +186,13 @@ def access_token_validate(raw: str) -> AccessToken:
     if revocation.is_denied(token[jwt_settings().JTI_CLAIM]):
         raise InvalidToken("Token has been revoked")
     return token
+
+
+def _replayed(pair):
+    """A stored successor pair, unless its sign-in ended since (logout in the window)."""
+    if revocation.is_denied(AccessToken(pair["access"], verify=False)[jwt_settings().JTI_CLAIM]):
+        raise InvalidToken("This sign-in has ended; sign in again.")
+    return TokenPair(**pair)
 
 
 def _parse_refresh(raw):

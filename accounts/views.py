@@ -86,7 +86,11 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         _sign_out(request)
         messages.info(request, "You are signed out.")
-        return super().post(request, *args, **kwargs)
+        # LogoutView.post without its logout(), which _sign_out has done the right way.
+        redirect_to = self.get_success_url()
+        if redirect_to != request.get_full_path():
+            return HttpResponseRedirect(redirect_to)
+        return self.get(request, *args, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
 
 from accounts.identity import authenticated_user_id
 
@@ -88,7 +87,8 @@ class CartSession:
 
 
 class CartMiddleware:
-    """Sets ``request.cart_session`` and the lazy ``request.cart`` (None without a cart)."""
+    """Sets ``request.cart_session``, which finds the request's cart only when asked:
+    a catalog request never touches Redis."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -96,7 +96,6 @@ class CartMiddleware:
     def __call__(self, request):
         session = CartSession(request)
         request.cart_session = session
-        request.cart = SimpleLazyObject(session.cart)
         response = self.get_response(request)
         session.update(response)
         return response

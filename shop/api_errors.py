@@ -1,8 +1,10 @@
 """One error body for the whole API, and one place that maps errors to HTTP.
 
 Every error response is JSON shaped ``{"detail": <readable sentence>, "code": <stable
-machine code>}``, plus ``"errors": {field: [messages]}`` for invalid input. Domain
-exceptions of later issues (``OutOfStock``, ``CartUnavailable``…) are mapped here too.
+machine code>}``, plus ``"errors": {field: [messages]}`` for invalid input. The domain
+exceptions of the services (``CartUnavailable``, ``EmptyCart``, the idempotency errors…)
+are mapped to HTTP in ``DOMAIN_ERRORS``; a 409 for stock is a recorded checkout outcome
+and is built by the checkout itself.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -106,3 +108,18 @@ def _first_message(errors):
 def json_error(detail, code, status_code, errors=None):
     """A Django ``JsonResponse`` in the API's error shape, for code outside DRF views."""
     return JsonResponse(error_body(detail, code, errors), status=status_code)
+
+
+def form_errors(form, rename=None):
+    """A Django form's errors as the API's ``errors`` object, fields renamed if asked."""
+    rename = rename or {}
+    return {
+        rename.get(field, field): [error["message"] for error in errors]
+        for field, errors in form.errors.get_json_data().items()
+    }
+
+
+# The outages among the domain errors, with their codes, for the page-side handler.
+OUTAGE_CODES = {
+    domain: code for domain, (kind, code) in DOMAIN_ERRORS.items() if kind is ServiceUnavailable
+}

@@ -5,6 +5,7 @@ gets pods restarted. ``/readyz`` asks every dependency and answers 503 naming th
 that failed, so the load balancer stops sending traffic to an instance that cannot serve.
 """
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -25,7 +26,15 @@ from carts.checks import eviction_problem
 
 
 class CheckFailed(Exception):
-    """A dependency did not answer; the message says what happened, for operators."""
+    """A dependency did not answer.
+
+    ``reason`` is what /readyz shows (it is public behind the load balancer: no hosts,
+    ports or credentials); ``detail`` goes to the log, for operators.
+    """
+
+    def __init__(self, reason, detail=""):
+        super().__init__(reason)
+        self.detail = detail
 
 
 class DatabaseCheck:
@@ -36,7 +45,7 @@ class DatabaseCheck:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
         except DatabaseError as exc:
-            raise CheckFailed(str(exc).strip().splitlines()[0]) from exc
+            raise CheckFailed("not reachable", str(exc).strip()) from exc
 
 
 class RedisCheck:
@@ -52,7 +61,7 @@ class RedisCheck:
             try:
                 get_redis_connection(alias).ping()
             except RedisError as exc:
-                raise CheckFailed(f"cache alias {alias!r}: {exc}") from exc
+                raise CheckFailed(f"cache alias {alias!r} not reachable", str(exc)) from exc
         problem = eviction_problem()
         if problem is not None:
             raise CheckFailed(problem)
@@ -81,17 +90,18 @@ class StorageCheck:
             try:
                 client.head_bucket(Bucket=storage.bucket_name)
             except (BotoCoreError, ClientError) as exc:
-                raise CheckFailed(f"bucket {storage.bucket_name!r}: {exc}") from exc
+                raise CheckFailed("bucket not reachable", str(exc)) from exc
         elif isinstance(storage, FileSystemStorage):
             # The folder appears with the first upload; until then its parent must allow it.
             folder = Path(storage.location)
             while not folder.exists():
                 folder = folder.parent
             if not os.access(folder, os.W_OK):
-                raise CheckFailed(f"media folder {storage.location} is not writable")
+                raise CheckFailed("media folder not writable", str(storage.location))
 
 
 CHECKS = (DatabaseCheck(), RedisCheck(), StorageCheck())
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -107,6 +117,7 @@ def readyz(request):
         try:
             check.run()
         except CheckFailed as exc:
+            logger.error("readiness: %s %s: %s", check.name, exc, exc.detail)
             results[check.name] = {"status": "failed", "error": str(exc)}
             failures.append(check.name)
         else:

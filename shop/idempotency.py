@@ -71,6 +71,12 @@ def fingerprint(*parts):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Drop the lock only if it is still ours: one taken over after ours expired is not.
+RELEASE_OWN_LOCK = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+)
+
+
 class IdempotentRequest:
     """One keyed request: ``begin()``, then ``complete()`` or ``release()``."""
 
@@ -86,21 +92,24 @@ class IdempotentRequest:
 
         Raises ``IdempotencyMismatch`` (another body) or ``IdempotencyInProgress``.
         """
-        replay = self._stored()
-        if replay is not None:
-            return replay
-        acquired = self._redis(
-            lambda r: r.set(
-                self.lock_key, self.token, nx=True, ex=settings.IDEMPOTENCY_LOCK_SECONDS
+        # One round trip: try for the lock and read any outcome together. An outcome
+        # read after the lock was won is final (its writer dropped the lock after it).
+        acquired, raw = self._redis(
+            lambda r: (
+                r.pipeline()
+                .set(self.lock_key, self.token, nx=True, ex=settings.IDEMPOTENCY_LOCK_SECONDS)
+                .get(self.outcome_key)
+                .execute()
             )
         )
+        replay = self._outcome(raw)
+        if replay is not None:
+            if acquired:
+                self.release()
+            return replay
         if not acquired:
             raise IdempotencyInProgress("A request with this Idempotency-Key is in progress.")
-        # The request that held the lock may have finished between our two reads.
-        replay = self._stored()
-        if replay is not None:
-            self.release()
-        return replay
+        return None
 
     def peek(self):
         """The stored ``Outcome`` (whatever request it answered), or None; takes no lock."""
@@ -112,29 +121,23 @@ class IdempotentRequest:
             default=str,
         )
 
-        def write(redis):
-            pipe = redis.pipeline()
-            pipe.set(self.outcome_key, record, ex=settings.IDEMPOTENCY_TTL_SECONDS)
-            pipe.delete(self.lock_key)
-            pipe.execute()
-
-        self._redis(write)
-
-    def release(self):
-        """Give the key up without recording anything (the request was refused)."""
-        # Only our own lock: one taken over after ours expired is not ours to drop.
         self._redis(
-            lambda r: r.eval(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-                "return redis.call('DEL', KEYS[1]) end return 0",
-                1,
-                self.lock_key,
-                self.token,
+            lambda r: (
+                r.pipeline()
+                .set(self.outcome_key, record, ex=settings.IDEMPOTENCY_TTL_SECONDS)
+                .eval(RELEASE_OWN_LOCK, 1, self.lock_key, self.token)
+                .execute()
             )
         )
 
+    def release(self):
+        """Give the key up without recording anything (the request was refused)."""
+        self._redis(lambda r: r.eval(RELEASE_OWN_LOCK, 1, self.lock_key, self.token))
+
     def _stored(self, verify=True):
-        raw = self._redis(lambda r: r.get(self.outcome_key))
+        return self._outcome(self._redis(lambda r: r.get(self.outcome_key)), verify)
+
+    def _outcome(self, raw, verify=True):
         if raw is None:
             return None
         record = json.loads(raw)

@@ -4,11 +4,7 @@ import socket
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from accounts.exceptions import IdentityUnavailable
-from carts.exceptions import CartUnavailable
-
-from .api_errors import json_error
-from .idempotency import IdempotencyUnavailable
+from .api_errors import OUTAGE_CODES, json_error
 
 
 class ServedByMiddleware:
@@ -28,14 +24,6 @@ class ServedByMiddleware:
         return response
 
 
-# Dependency outages a page may meet, with the code the API uses for each.
-OUTAGES = {
-    IdentityUnavailable: "service_unavailable",
-    CartUnavailable: "cart_unavailable",
-    IdempotencyUnavailable: "service_unavailable",
-}
-
-
 class DomainErrorMiddleware:
     """Turns a dependency outage raised in a page view into a friendly 503 page.
 
@@ -49,7 +37,9 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        code = next((code for kind, code in OUTAGES.items() if isinstance(exception, kind)), None)
+        code = next(
+            (code for kind, code in OUTAGE_CODES.items() if isinstance(exception, kind)), None
+        )
         if code is None:
             return None
         if request.path.startswith("/api/"):

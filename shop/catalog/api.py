@@ -4,6 +4,8 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from shop.api_errors import form_errors
+
 from . import selectors
 from .forms import CatalogQueryForm
 from .models import Category, Product
@@ -63,12 +65,7 @@ class ProductListApi(PublicReadApi, generics.ListAPIView):
     def get_queryset(self):
         query = CatalogQueryForm(self.request.query_params)
         if not query.is_valid():
-            raise ValidationError(
-                {
-                    field: [error["message"] for error in errors]
-                    for field, errors in query.errors.get_json_data().items()
-                }
-            )
+            raise ValidationError(form_errors(query))
         return selectors.product_list(**query.cleaned_data)
 
 

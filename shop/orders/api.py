@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -10,12 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop import idempotency
+from shop.api_errors import form_errors
 
-from . import selectors, services
-from .exceptions import OutOfStock
+from . import selectors
 from .forms import ADDRESS_FIELDS, address_form
-from .idempotency import checkout_once
-from .models import Order, OrderLine
+from .idempotency import checkout_with_key
+from .models import Order
+from .serializers import OrderSerializer, describe
 
 
 class AddressSerializer(serializers.Serializer):
@@ -30,35 +31,6 @@ class AddressSerializer(serializers.Serializer):
 class CheckoutSerializer(serializers.Serializer):
     shipping_address = AddressSerializer()
     payment_method = serializers.CharField(required=False, allow_blank=True, max_length=50)
-
-
-class OrderLineSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OrderLine
-        fields = ["product_id", "product_name", "unit_price", "quantity", "line_total"]
-
-
-class OrderSerializer(serializers.ModelSerializer):
-    lines = OrderLineSerializer(many=True, read_only=True)
-    shipping_address = serializers.DictField(child=serializers.CharField(), read_only=True)
-
-    class Meta:
-        model = Order
-        fields = [
-            "id",
-            "number",
-            "status",
-            "created_at",
-            "shipping_address",
-            "lines",
-            "subtotal",
-            "total",
-            "payment_method",
-        ]
-
-
-def describe(order):
-    return OrderSerializer(order).data
 
 
 class CheckoutApi(APIView):
@@ -76,32 +48,12 @@ class CheckoutApi(APIView):
     def post(self, request):
         key = idempotency.parse_key(request, required=True)
         address, payment_method = self._valid_input(key)
-        fingerprint = idempotency.fingerprint("checkout", address.__dict__, payment_method)
-
-        def place():
-            try:
-                order = services.checkout(
-                    user_id=request.user.id,
-                    cart=request.cart_session.cart(),
-                    address=address,
-                    idempotency_key=key,
-                    fingerprint=fingerprint,
-                    payment_method=payment_method,
-                )
-            except OutOfStock as exc:
-                return status.HTTP_409_CONFLICT, {
-                    "detail": str(exc),
-                    "code": "out_of_stock",
-                    "lines": exc.lines,
-                }
-            return status.HTTP_201_CREATED, describe(order)
-
-        replayed, status_code, body = checkout_once(
+        replayed, status_code, body = checkout_with_key(
             user_id=request.user.id,
+            cart=request.cart_session.cart(),
+            address=address,
             key=key,
-            fingerprint=fingerprint,
-            place=place,
-            describe=describe,
+            payment_method=payment_method,
         )
         response = Response(body, status=status_code)
         if replayed:
@@ -116,15 +68,8 @@ class CheckoutApi(APIView):
         data = shape.validated_data
         form = address_form(data["shipping_address"], key)
         if not form.is_valid():
-            by_api_name = {model: api for api, model in ADDRESS_FIELDS.items()}
-            raise ValidationError(
-                {
-                    "shipping_address": {
-                        by_api_name.get(field, field): [e["message"] for e in errors]
-                        for field, errors in form.errors.get_json_data().items()
-                    }
-                }
-            )
+            api_names = {model: api for api, model in ADDRESS_FIELDS.items()}
+            raise ValidationError({"shipping_address": form_errors(form, api_names)})
         return form.address(), data.get("payment_method", "")
 
 

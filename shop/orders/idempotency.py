@@ -9,17 +9,37 @@ too. Requests refused before anything ran are not recorded.
 
 from shop import idempotency
 
+from . import services
+from .exceptions import OutOfStock
 from .models import Order
+from .serializers import describe
 from .services import DuplicateCheckout
 
 
-def checkout_once(*, user_id, key, fingerprint, place, describe):
-    """Run ``place()`` once per (user, key); return ``(replayed, status, body)``.
+def checkout_with_key(*, user_id, cart, address, key, payment_method=""):
+    """Check the cart out once per (user, key); return ``(replayed, status, body)``.
 
-    ``place()`` returns ``(status, body)`` for outcomes to record (201 with the order,
-    409 out of stock) and raises for refusals that must not be recorded (empty cart).
-    ``describe(order)`` gives the body of an order found in the database.
+    The body is the order (201) or the short lines (409, also recorded). Refusals
+    before anything ran (``EmptyCart``, ``UnknownPaymentMethod``) raise and are not
+    recorded, so a corrected retry with the same key goes through. The API and the
+    checkout page both come through here.
     """
+    fingerprint = idempotency.fingerprint("checkout", address.__dict__, payment_method)
+
+    def place():
+        try:
+            order = services.checkout(
+                user_id=user_id,
+                cart=cart,
+                address=address,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                payment_method=payment_method,
+            )
+        except OutOfStock as exc:
+            return 409, {"detail": str(exc), "code": "out_of_stock", "lines": exc.lines}
+        return 201, describe(order)
+
     guarded = idempotency.IdempotentRequest(
         scope=f"checkout:user:{user_id}", key=key, fingerprint=fingerprint
     )
@@ -29,12 +49,12 @@ def checkout_once(*, user_id, key, fingerprint, place, describe):
     try:
         existing = Order.objects.filter(user_id=user_id, idempotency_key=key).first()
         if existing is not None:
-            status, body, replayed = _recorded(existing, fingerprint, describe)
+            status, body, replayed = _recorded(existing, fingerprint)
         else:
             try:
                 (status, body), replayed = place(), False
             except DuplicateCheckout as duplicate:
-                status, body, replayed = _recorded(duplicate.order, fingerprint, describe)
+                status, body, replayed = _recorded(duplicate.order, fingerprint)
     except BaseException:
         guarded.release()
         raise
@@ -42,7 +62,7 @@ def checkout_once(*, user_id, key, fingerprint, place, describe):
     return replayed, status, body
 
 
-def _recorded(order, fingerprint, describe):
+def _recorded(order, fingerprint):
     if order.request_fingerprint != fingerprint:
         raise idempotency.mismatch()
     return 201, describe(order), True

@@ -11,11 +11,10 @@ from accounts.identity import authenticated_user_id
 from carts import services as carts
 from shop import idempotency
 
-from . import selectors, services
-from .api import describe
-from .exceptions import EmptyCart, OutOfStock
+from . import selectors
+from .exceptions import EmptyCart
 from .forms import ShippingAddressForm
-from .idempotency import checkout_once
+from .idempotency import checkout_with_key
 from .models import Order
 
 
@@ -51,27 +50,12 @@ def checkout(request):
 
 
 def _place_order(request, form):
-    user_id = authenticated_user_id(request)
-    key, address = form.cleaned_data["idempotency_key"], form.address()
-    fingerprint = idempotency.fingerprint("checkout", address.__dict__, "")
-
-    def place():
-        try:
-            order = services.checkout(
-                user_id=user_id,
-                cart=request.cart_session.cart(),
-                address=address,
-                idempotency_key=key,
-                fingerprint=fingerprint,
-            )
-        except OutOfStock as exc:
-            return 409, {"detail": str(exc), "code": "out_of_stock", "lines": exc.lines}
-        request.cart_session.count = 0
-        return 201, describe(order)
-
     try:
-        _, status, body = checkout_once(
-            user_id=user_id, key=key, fingerprint=fingerprint, place=place, describe=describe
+        replayed, status, body = checkout_with_key(
+            user_id=authenticated_user_id(request),
+            cart=request.cart_session.cart(),
+            address=form.address(),
+            key=form.cleaned_data["idempotency_key"],
         )
     except EmptyCart:
         messages.info(request, "Your cart is empty.")
@@ -87,6 +71,8 @@ def _place_order(request, form):
     if status == 409:
         messages.error(request, body["detail"])
         return None
+    if not replayed:
+        request.cart_session.count = 0  # the header, until the cart page counts again
     return redirect(f"{Order(pk=body['id']).get_absolute_url()}?placed=1")
 
 

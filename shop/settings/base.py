@@ -68,7 +68,7 @@ MIDDLEWARE = [
     # rotates an expired pair); the legacy profile puts Django's own back.
     "accounts.middleware.JWTCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # request.cart, lazily: a catalog request never touches Redis.
+    # request.cart_session finds the cart only when asked: the catalog never touches Redis.
     "carts.middleware.CartMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.middleware.DomainErrorMiddleware",

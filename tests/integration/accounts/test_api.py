@@ -269,3 +269,13 @@ def test_redis_down_makes_identity_a_503_not_a_500(client, api_tokens, settings)
     assert me.status_code == 503 and me.json()["code"] == "service_unavailable"
     assert login.status_code == 503
     assert catalog.status_code == 200
+
+
+def test_a_rotated_token_replayed_in_the_window_after_logout_is_refused(client, api_tokens):
+    first = api_tokens()
+    rotated = _post(client, "/api/v1/auth/token/refresh/", {"refresh": first["refresh"]}).json()
+    _post(client, "/api/v1/auth/logout/", {"refresh": rotated["refresh"]})
+
+    replay = _post(client, "/api/v1/auth/token/refresh/", {"refresh": first["refresh"]})
+
+    assert replay.status_code == 401

@@ -160,3 +160,20 @@ def test_signing_out_resets_the_header_count_and_writes_renew_the_cart_cookie(pr
 
     assert renewed["max-age"] == settings.CARTS["OPTIONS"]["GUEST_TTL"]
     assert signed_out.cookies[settings.CART_COUNT_COOKIE].value == "0"
+
+
+@pytest.mark.parametrize("next_url", ["foo", "https://evil.example/", "//evil.example/x"])
+def test_a_refused_add_never_follows_a_foreign_or_broken_next(products, next_url):
+    response = Client().post(
+        "/cart/add/",
+        {"product_id": products["none"].pk, "quantity": "1", "next": next_url},
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/cart/"
+
+
+def test_a_strange_count_cookie_is_ignored(products):
+    browser = Client()
+    browser.cookies[settings.CART_COUNT_COOKIE] = "²"
+
+    assert browser.get("/cart/").status_code == 200

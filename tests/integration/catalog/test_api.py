@@ -159,3 +159,12 @@ def test_openapi_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/products/{slug}/" in schema.content
     assert docs.status_code == 200
+
+
+def test_json_nested_too_deep_is_a_400_not_a_500(client):
+    body = "[" * 5000 + "]" * 5000
+
+    response = client.post("/api/v1/auth/token/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]

@@ -39,7 +39,8 @@ def test_ready_when_database_redis_and_storage_answer(start_instance):
     ],
 )
 def test_not_ready_names_the_dependency_that_is_down(start_instance, name, env):
-    port, _ = start_instance(env=env(free_port()), workers=1)
+    dead = free_port()
+    port, _ = start_instance(env=env(dead), workers=1)
 
     ready, seconds = _get(port, "/readyz")
     alive, _ = _get(port, "/healthz")
@@ -51,6 +52,7 @@ def test_not_ready_names_the_dependency_that_is_down(start_instance, name, env):
     assert [n for n, c in body["checks"].items() if c["status"] == "failed"] == [name]
     assert seconds < 2
     assert alive.status_code == 200
+    assert str(dead) not in ready.text  # no addresses or ports for the public to read
 
 
 def test_every_response_names_the_worker_that_served_it(start_instance):
