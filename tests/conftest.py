@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 import boto3
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django_redis import get_redis_connection
 
@@ -28,9 +29,11 @@ def s3_endpoint():
         localcluster.stop(process)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def redis():
-    """The tests' Redis database, emptied before the test."""
+    """The tests' Redis database and this process's product summaries, emptied before
+    every test: identity, carts, idempotency records and the catalog version live there."""
+    caches["catalog"].clear()
     connection = get_redis_connection("default")
     connection.flushdb()
     return connection

@@ -14,11 +14,6 @@ PASSWORD = "correct horse battery"
 TIMEOUT = 15
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    return redis
-
-
 @pytest.fixture
 def instances(start_instance):
     """Three instances, two workers each; returns their base URLs."""

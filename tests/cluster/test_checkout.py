@@ -17,11 +17,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 TIMEOUT = 30
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    return redis
-
-
 @pytest.fixture
 def instances(start_instance):
     return [f"http://127.0.0.1:{start_instance(workers=2)[0]}" for _ in range(2)]

@@ -22,12 +22,6 @@ PASSWORD = "correct horse battery"
 TIMEOUT = 10
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    """Denylists, successors and login failures live in Redis: start every test empty."""
-    return redis
-
-
 @pytest.fixture
 def shopper():
     return make_user(password=PASSWORD, hasher=APP_HASHER)

@@ -8,12 +8,6 @@ PASSWORD = "correct horse battery"
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    """Identity keeps denylists, successors and throttles in Redis: start empty."""
-    return redis
-
-
 @pytest.fixture
 def user(db):
     return make_user(email="shopper@example.com", password=PASSWORD)

@@ -5,15 +5,6 @@ import pytest
 from tests.factories import make_category, make_product
 
 
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    """Carts, idempotency records and the catalog version live in Redis: start empty."""
-    from django.core.cache import caches
-
-    caches["catalog"].clear()
-    return redis
-
-
 @pytest.fixture
 def products(db):
     """Three products: plenty of stock, a little stock, none."""

@@ -1,17 +1,10 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from accounts import services as accounts
 from tests.factories import ADDRESS, make_category, make_product, make_user
-
-
-@pytest.fixture(autouse=True)
-def _clean_redis(redis):
-    caches["catalog"].clear()
-    return redis
 
 
 @pytest.fixture
