@@ -11,7 +11,7 @@ from rest_framework.authentication import (
 from rest_framework_simplejwt.models import TokenUser as SimpleTokenUser
 
 from . import services
-from .exceptions import InvalidToken
+from .exceptions import IdentityUnavailable, InvalidToken
 
 
 class TokenUser(SimpleTokenUser):
@@ -57,6 +57,8 @@ class JWTAuthentication(BaseAuthentication):
         identity = getattr(request._request, "auth_cookies", None)
         token = identity.access_token() if identity is not None else None
         if token is None:
+            if identity is not None and identity.unavailable:
+                raise IdentityUnavailable()  # cookies we cannot check: 503, not 401
             return None
         # Cookies ride along on cross-site requests; a cookie-authenticated write must
         # prove it comes from our pages. DRF's own check, reused.

@@ -81,6 +81,8 @@ class CookieIdentity:
 
     def user(self):
         token = self.access_token()
+        if token is None and self.unavailable:
+            raise IdentityUnavailable()  # a 503 page, not "please sign in"
         if token is None:
             return AnonymousUser()
         user_id = token[jwt_settings().USER_ID_CLAIM]

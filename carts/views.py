@@ -48,7 +48,11 @@ def add(request):
             )
         else:
             replayed, _, _ = (False, *add_to_cart())
-    except (InvalidCartRequest, idempotency.IdempotencyMismatch) as exc:
+    except (
+        InvalidCartRequest,
+        idempotency.IdempotencyMismatch,
+        idempotency.InvalidIdempotencyKey,
+    ) as exc:
         messages.error(request, str(exc))
         return redirect(back)
     except idempotency.IdempotencyInProgress:

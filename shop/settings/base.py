@@ -233,10 +233,16 @@ def public_image_domain(endpoint_url, bucket_name):
     return "https:", f"{bucket_name}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"
 
 
-def image_origin(storage_options):
-    """The origin images are served from, for the Content-Security-Policy's img-src."""
-    domain = storage_options.get("custom_domain") or ""
-    return f"{storage_options['url_protocol']}//{domain.split('/')[0]}"
+def image_origins(storage_options):
+    """The origins images are served from, for the Content-Security-Policy's img-src."""
+    if storage_options.get("custom_domain"):
+        domain = storage_options["custom_domain"].split("/")[0]
+        return [f"{storage_options['url_protocol']}//{domain}"]
+    if storage_options.get("endpoint_url"):  # signed URLs on the endpoint
+        parts = urlsplit(storage_options["endpoint_url"])
+        return [f"{parts.scheme}://{parts.netloc}"]
+    # Signed, path-style URLs on AWS: s3.amazonaws.com in us-east-1, regional elsewhere.
+    return ["https://s3.amazonaws.com", f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com"]
 
 
 def s3_storage_options(endpoint_url, bucket_name, *, local=False):

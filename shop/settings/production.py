@@ -55,4 +55,6 @@ CARTS_EVICTION_CHECK_LEVEL = "error"
 # credentials from the environment or the instance role.
 AWS_S3_URL_PROTOCOL = "https:"
 STORAGES["default"]["OPTIONS"] = s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME)
-CONTENT_SECURITY_POLICY = content_security_policy(image_origin(STORAGES["default"]["OPTIONS"]))
+if AWS_S3_CUSTOM_DOMAIN:  # a CDN in front of the bucket is reached over HTTPS too
+    STORAGES["default"]["OPTIONS"]["url_protocol"] = AWS_S3_URL_PROTOCOL
+CONTENT_SECURITY_POLICY = content_security_policy(*image_origins(STORAGES["default"]["OPTIONS"]))

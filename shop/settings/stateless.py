@@ -22,4 +22,4 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},
 }
-CONTENT_SECURITY_POLICY = content_security_policy(image_origin(STORAGES["default"]["OPTIONS"]))
+CONTENT_SECURITY_POLICY = content_security_policy(*image_origins(STORAGES["default"]["OPTIONS"]))

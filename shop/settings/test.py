@@ -29,7 +29,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CONTENT_SECURITY_POLICY = content_security_policy(image_origin(STORAGES["default"]["OPTIONS"]))
+CONTENT_SECURITY_POLICY = content_security_policy(*image_origins(STORAGES["default"]["OPTIONS"]))
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Hashing strength is not under test; speed is. PBKDF2 stays available for users that

@@ -553,7 +553,10 @@ def test_signed_in_browser_with_redis_down_gets_503_not_an_empty_cart(
 
     page = browser.get("/cart/")
     api = browser.get("/api/v1/cart/")
+    checkout = browser.get("/checkout/")
+    orders = browser.get("/api/v1/orders/")
     catalog = browser.get("/")
 
     assert page.status_code == 503 and api.status_code == 503
+    assert checkout.status_code == 503 and orders.status_code == 503  # not "please sign in"
     assert catalog.status_code == 200

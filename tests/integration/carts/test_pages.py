@@ -177,3 +177,14 @@ def test_a_strange_count_cookie_is_ignored(products):
     browser.cookies[settings.CART_COUNT_COOKIE] = "²"
 
     assert browser.get("/cart/").status_code == 200
+
+
+def test_a_crafted_short_key_on_a_guests_first_add_is_a_message(products):
+    response = Client().post(
+        "/cart/add/",
+        {"product_id": products["plenty"].pk, "quantity": "1", "idempotency_key": "abc"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "at least 32 random characters" in response.content.decode()
