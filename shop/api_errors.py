@@ -8,6 +8,7 @@ and is built by the checkout itself.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -48,6 +49,8 @@ DOMAIN_ERRORS = {
     idempotency.InvalidIdempotencyKey: (exceptions.ParseError, "invalid_idempotency_key"),
     idempotency.IdempotencyInProgress: (Conflict, "idempotency_key_in_use"),
     idempotency.IdempotencyMismatch: (Unprocessable, "idempotency_key_reused"),
+    # A database that cannot be reached (not a query that failed): a 503, not a 500.
+    OperationalError: (ServiceUnavailable, "database_unavailable"),
     EmptyCart: (BadRequest, "empty_cart"),
     UnknownPaymentMethod: (BadRequest, "unknown_payment_method"),
 }

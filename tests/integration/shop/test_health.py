@@ -62,3 +62,15 @@ def test_every_response_names_the_worker_that_served_it(start_instance):
 
     host, pid = response.headers["X-Served-By"].rsplit(":", 1)
     assert host and int(pid) != process.pid  # a worker, not the gunicorn master
+
+
+def test_a_database_outage_is_a_503_for_the_api_and_the_pages(start_instance):
+    port, _ = start_instance(
+        env={"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/x"}, workers=1
+    )
+
+    api, _ = _get(port, "/api/v1/products/")
+    page, _ = _get(port, "/")
+
+    assert api.status_code == 503 and api.json()["code"] == "database_unavailable"
+    assert page.status_code == 503 and "Back in a moment" in page.text
