@@ -20,7 +20,6 @@ class CartSession:
         self.request = request
         self.issued_token = None
         self.forget_guest_token = False
-        self.merge_report = None  # set when a sign-in merged the guest cart
         self.count = None  # lines' total quantity after a write, for the header cookie
 
     def guest_token(self):

@@ -31,7 +31,6 @@ def merge_guest_cart(sender, request, user, **kwargs):
         if guest_id is not None:
             report = services.cart_merge(guest=open_cart(("guest", guest_id)), user_cart=user_cart)
             session.forget_guest_token = True
-            session.merge_report = report
             message = services.merge_message(report)
             if message and not request.path.startswith("/api/"):
                 messages.info(request, message)

@@ -97,7 +97,3 @@ class BaseCart:
         nothing.
         """
         raise NotImplementedError
-
-    def expires_in(self) -> int | None:
-        """Seconds until the cart expires, or None where the backend has no expiry."""
-        raise NotImplementedError

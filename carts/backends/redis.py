@@ -121,10 +121,6 @@ class RedisCart(BaseCart):
             report.asked[pid], report.added[pid] = int(flat[i + 1]), int(flat[i + 2])
         return report
 
-    def expires_in(self):
-        ttl = self._call(lambda redis: redis.ttl(self.key))
-        return ttl if ttl >= 0 else None
-
     def _write(self, op, product_id, quantity, limit):
         args = [op, product_id, quantity, limit, self.max_lines, self.ttl]
         status, payload = self._run(WRITE, [self.key], args)

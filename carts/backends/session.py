@@ -61,9 +61,6 @@ class SessionCart(BaseCart):
         other.clear()
         return report
 
-    def expires_in(self):
-        return None  # the session's own expiry applies
-
     def _put(self, product_id, quantity, limit):
         lines = self.lines()
         current = lines.get(product_id, 0)
