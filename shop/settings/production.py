@@ -6,6 +6,8 @@ signs every cookie for anybody.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .sections.storage import image_origins, s3_storage_options
+from .sections.web import content_security_policy
 from .stateless import *
 
 if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -52,9 +54,23 @@ AUTH_REFRESH_COOKIE = "__Host-shop_refresh"
 CART_COOKIE = "__Host-shop_cart"
 CARTS_EVICTION_CHECK_LEVEL = "error"
 # No endpoint means AWS S3 itself (never the local development endpoint), with
-# credentials from the environment or the instance role.
+# credentials from the environment or the instance role; a CDN in front of the bucket is
+# reached over HTTPS too.
 AWS_S3_URL_PROTOCOL = "https:"
-STORAGES["default"]["OPTIONS"] = s3_storage_options(AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME)
-if AWS_S3_CUSTOM_DOMAIN:  # a CDN in front of the bucket is reached over HTTPS too
-    STORAGES["default"]["OPTIONS"]["url_protocol"] = AWS_S3_URL_PROTOCOL
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            AWS_S3_ENDPOINT_URL,
+            AWS_STORAGE_BUCKET_NAME,
+            region_name=AWS_S3_REGION_NAME,
+            access_key=AWS_ACCESS_KEY_ID,
+            secret_key=AWS_SECRET_ACCESS_KEY,
+            custom_domain=AWS_S3_CUSTOM_DOMAIN,
+            url_protocol=AWS_S3_URL_PROTOCOL,
+            querystring_auth=AWS_QUERYSTRING_AUTH,
+        ),
+    },
+}
 CONTENT_SECURITY_POLICY = content_security_policy(*image_origins(STORAGES["default"]["OPTIONS"]))

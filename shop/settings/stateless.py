@@ -7,6 +7,8 @@ writes a session. Any worker of any instance can answer any request.
 """
 
 from .base import *
+from .sections.storage import image_origins, s3_storage_options
+from .sections.web import content_security_policy
 
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -18,6 +20,12 @@ STORAGES = {
             AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL,
             AWS_STORAGE_BUCKET_NAME,
             local=AWS_S3_ENDPOINT_URL is None,
+            region_name=AWS_S3_REGION_NAME,
+            access_key=AWS_ACCESS_KEY_ID,
+            secret_key=AWS_SECRET_ACCESS_KEY,
+            custom_domain=AWS_S3_CUSTOM_DOMAIN,
+            url_protocol=AWS_S3_URL_PROTOCOL,
+            querystring_auth=AWS_QUERYSTRING_AUTH,
         ),
     },
     "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},

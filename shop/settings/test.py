@@ -5,15 +5,19 @@ database number, their own bucket and their own S3 port, so ``make test`` can ru
 ``make run`` serves and never touches its data.
 """
 
-from urllib.parse import urlsplit, urlunsplit
-
+from .sections.data import redis_cache, redis_database
+from .sections.storage import image_origins, s3_storage_options
+from .sections.web import content_security_policy
 from .stateless import *
 
-# Redis database 15 of the configured server.
-_redis = urlsplit(REDIS_URL)
-REDIS_URL = urlunsplit(_redis._replace(path="/15"))
-CACHES["default"]["LOCATION"] = REDIS_URL
-CACHES["carts"]["LOCATION"] = urlunsplit(urlsplit(CARTS_REDIS_URL)._replace(path="/15"))
+# Redis database 15 of the configured servers.
+REDIS_URL = redis_database(REDIS_URL, 15)
+CARTS_REDIS_URL = redis_database(CARTS_REDIS_URL, 15)
+CACHES = {
+    **CACHES,
+    "default": redis_cache(REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
+    "carts": redis_cache(CARTS_REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
+}
 
 # The tests' own moto server, started by tests/conftest.py unless an endpoint is configured.
 TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or "http://127.0.0.1:9100"
@@ -22,13 +26,20 @@ STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": s3_storage_options(
-            TEST_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME, local=AWS_S3_ENDPOINT_URL is None
+            TEST_S3_ENDPOINT_URL,
+            AWS_STORAGE_BUCKET_NAME,
+            local=AWS_S3_ENDPOINT_URL is None,
+            region_name=AWS_S3_REGION_NAME,
+            access_key=AWS_ACCESS_KEY_ID,
+            secret_key=AWS_SECRET_ACCESS_KEY,
+            custom_domain=AWS_S3_CUSTOM_DOMAIN,
+            url_protocol=AWS_S3_URL_PROTOCOL,
+            querystring_auth=AWS_QUERYSTRING_AUTH,
         ),
     },
     # Tests render templates without running collectstatic first.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-
 CONTENT_SECURITY_POLICY = content_security_policy(*image_origins(STORAGES["default"]["OPTIONS"]))
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]

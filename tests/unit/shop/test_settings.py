@@ -1,6 +1,7 @@
 """Each settings profile loads in a fresh interpreter, the way a deployment loads it."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -176,3 +177,67 @@ def test_development_defaults_are_safe():
     )
 
     assert result.stdout.split() == ["False", "True", "False", "True"]
+
+
+def test_profiles_leave_the_settings_they_import_unchanged():
+    code = """
+import importlib
+base = importlib.import_module("shop.settings.base")
+stateless = importlib.import_module("shop.settings.stateless")
+snap = lambda m: {k: repr(getattr(m, k)) for k in dir(m) if k.isupper()}
+before = snap(base), snap(stateless)
+for profile in ("legacy", "test", "production"):
+    importlib.import_module(f"shop.settings.{profile}")
+print("unchanged" if (snap(base), snap(stateless)) == before else "changed")
+"""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**clean, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == ["unchanged"], result.stderr
+
+
+def test_the_test_profile_keeps_its_redis_aliases_on_database_15():
+    result = _django(
+        "shop.settings.test",
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['LOCATION'], s.CACHES['carts']['LOCATION'])",
+        env={"REDIS_URL": "redis://127.0.0.1:6399/0", "CARTS_REDIS_URL": ""},
+    )
+
+    assert result.stdout.split() == ["redis://127.0.0.1:6399/15"] * 2, result.stderr
+
+
+def test_a_cdn_in_production_is_linked_and_allowed_over_https():
+    result = _django(
+        "shop.settings.production",
+        "from django.conf import settings as s; o = s.STORAGES['default']['OPTIONS']; "
+        "print(o['url_protocol'], o['custom_domain'], "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'][-1])",
+        env={**PRODUCTION_ENV, "AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"},
+    )
+
+    assert result.stdout.split() == ["https:", "cdn.example.com", "https://cdn.example.com"]
+
+
+def test_only_the_base_settings_module_reads_the_environment():
+    reads = re.compile(r"\bos\.environ\b|\bgetenv\(|\benv\.\w+\(|\bEnv\(")
+    allowed = {BASE_DIR / "shop" / "settings" / "base.py", BASE_DIR / "shop" / "localcluster.py"}
+    offenders = [
+        str(path.relative_to(BASE_DIR))
+        for package in ("shop", "carts", "accounts")
+        for path in sorted((BASE_DIR / package).rglob("*.py"))
+        if path not in allowed
+        and reads.search(
+            # wsgi.py names the default profile, the way Django's template does.
+            path.read_text().replace('os.environ.setdefault("DJANGO_SETTINGS_MODULE"', "")
+        )
+    ]
+
+    assert offenders == []

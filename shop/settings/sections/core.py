@@ -1,0 +1,72 @@
+"""Applications, middleware, templates and password rules: the same on every machine."""
+
+INSTALLED_APPS = [
+    # The admin with our sign-in views (JWT cookies, no server-side session).
+    "accounts.apps.ShopAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "storages",
+    "accounts",
+    "shop",
+    "shop.catalog",
+    "shop.orders",
+    "carts",
+]
+
+MIDDLEWARE = [
+    # Outermost, so that every response (static files and errors included) names its worker.
+    "shop.middleware.ServedByMiddleware",
+    "shop.middleware.PrivateByDefaultMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag and 304s for every GET, so that cacheable catalog pages revalidate cheaply.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's AuthenticationMiddleware, with request.user from the JWT cookies (it
+    # rotates an expired pair); the legacy profile puts Django's own back.
+    "accounts.middleware.JWTCookieMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # request.cart_session finds the cart only when asked: the catalog never touches Redis.
+    "carts.middleware.CartMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.middleware.DomainErrorMiddleware",
+]
+
+
+def templates(base_dir):
+    """Django templates from ``<base_dir>/templates`` and every app's ``templates/``."""
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [base_dir / "templates"],
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                    "accounts.context_processors.identity",
+                    "carts.context_processors.cart_count",
+                    "shop.context_processors.storefront",
+                ],
+            },
+        },
+    ]
+
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
