@@ -65,14 +65,16 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 class CartApiView(APIView):
     """Base of the cart endpoints.
 
-    A browser identifies its cart by cookie, so its writes need the CSRF token; clients
-    sending ``X-Cart-Token`` or a Bearer token cannot be forged cross-site and do not.
+    A write needs the CSRF token exactly when a cookie names the cart or the user: a
+    browser's cookies ride along on cross-site requests. A client that sends its cart
+    token in ``X-Cart-Token``, a Bearer token, or no cookie at all has nothing to forge.
     """
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        by_header = request.cart_session.uses_token_header() or request.auth is not None
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not by_header:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and (
+            request.cart_session.carried_by_cookie()
+        ):
             SessionAuthentication().enforce_csrf(request)
 
     def cart_response(self, view, status_code=status.HTTP_200_OK):

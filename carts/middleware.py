@@ -23,6 +23,8 @@ class CartSession:
         self.count = None  # lines' total quantity after a write, for the header cookie
 
     def guest_token(self):
+        """The guest token this request names: a non-empty ``X-Cart-Token`` header, else
+        the cart cookie (an empty header is no header), else None."""
         return self.request.headers.get(TOKEN_HEADER) or self.request.COOKIES.get(
             settings.CART_COOKIE
         )
@@ -30,8 +32,22 @@ class CartSession:
     def guest_id(self):
         return tokens.read(self.issued_token or self.guest_token())
 
-    def uses_token_header(self):
-        return TOKEN_HEADER in self.request.headers
+    def carried_by_cookie(self):
+        """Whether this request's cart is (or, once written, will be) its cookie's, so
+        that a write needs the CSRF token.
+
+        A guest's cart is the cookie's unless a non-empty ``X-Cart-Token`` names one, so a
+        request that carries cookies (a browser) needs the token even for the write that
+        creates its cart; a request with no cookie at all has nothing another site could
+        forge. Session carts are the session cookie's. A signed-in user's cookies are
+        checked by the authentication (see ``JWTAuthentication``).
+        """
+        owner = self.owner()
+        if owner is not None and owner[0] == "session":
+            return True
+        if owner is not None and owner[0] == "user":
+            return False
+        return not self.request.headers.get(TOKEN_HEADER) and bool(self.request.COOKIES)
 
     def owner(self, *, create=False):
         """``("user", id)``, ``("guest", id)``, or None for a guest without a cart yet.

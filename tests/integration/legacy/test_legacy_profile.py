@@ -37,6 +37,10 @@ def _post(browser, url, data):
     )
 
 
+def _csrf_field(browser):
+    return {"csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+
+
 def test_a_shopper_signs_in_with_a_session_and_fills_a_session_cart(legacy, user):
     product = make_product(stock=10)
 
@@ -65,3 +69,27 @@ def test_legacy_sign_out_ends_the_session(legacy, user):
 
     assert signed_out.status_code == 302
     assert after.status_code == 302 and "/accounts/login/" in after.headers["Location"]
+
+
+def test_legacy_cart_api_writes_keep_csrf_for_the_session_cookie(legacy):
+    product = make_product(stock=10)
+    url = f"{legacy}/api/v1/cart/items/"
+    body = {"product_id": product.pk}
+
+    with requests.Session() as browser:
+        browser.get(f"{legacy}/products/{product.slug}/", timeout=TIMEOUT)  # CSRF cookie
+        added = browser.post(
+            f"{legacy}/cart/add/",
+            data={"product_id": product.pk, "quantity": 1, **_csrf_field(browser)},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        without = browser.post(url, json=body, timeout=TIMEOUT)
+        with_header = browser.post(url, json=body, headers={"X-Cart-Token": "t"}, timeout=TIMEOUT)
+        with_csrf = browser.post(
+            url, json=body, headers={"X-CSRFToken": browser.cookies["csrftoken"]}, timeout=TIMEOUT
+        )
+
+    assert added.status_code == 302 and "sessionid" in added.cookies
+    assert without.status_code == 403 and with_header.status_code == 403
+    assert with_csrf.status_code == 200 and with_csrf.json()["total_quantity"] == 2
