@@ -60,29 +60,60 @@ DEV_DATABASE_URL = "postgres://shop:shop@127.0.0.1:5432/stateless_shop"
 DATABASE_CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # Seconds to wait for PostgreSQL to accept a connection.
 DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+# Seconds after which the server cancels a statement (0: never). A one-off job with long
+# statements (a migration that builds an index on a big table) sets 0 for itself.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5)
+# Seconds a worker waits for any answer from PostgreSQL before giving up on the
+# connection (0: forever). Longer than the statement timeout, so that a slow statement
+# is cancelled by the server and only a silent one is cut here.
+DATABASE_READ_TIMEOUT = env.float("DATABASE_READ_TIMEOUT", default=10)
 DATABASES = {
     "default": data.database(
         DATABASE_URL or DEV_DATABASE_URL,
         conn_max_age=DATABASE_CONN_MAX_AGE,
         connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+        read_timeout=DATABASE_READ_TIMEOUT,
     )
 }
 
 # --- Redis and caches -------------------------------------------------------------------
 
+# redis:// or, for TLS, rediss://. With Sentinels, only its scheme, credentials and
+# database number count: the Sentinels name the primary's address.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-# Seconds. Short on purpose: a Redis outage must become a fast 503, never a hung worker.
-REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 # Carts may live on a Redis of their own (replicated, noeviction); by default the same one.
 CARTS_REDIS_URL = env.str("CARTS_REDIS_URL", default="") or REDIS_URL
+# Seconds. Short on purpose: a Redis outage must become a fast 503, never a hung worker.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+# How every Redis alias connects (the keyword arguments of data.redis_cache; a profile
+# that rebuilds an alias passes them again). See docs/redis-ha.md.
+REDIS_CONNECTION = {
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Sentinels (host:port, comma-separated) to ask for the primary; empty: one server.
+    "sentinels": env.list("REDIS_SENTINELS", default=[]),
+    # The Sentinels' own password, if they have one (requirepass in sentinel.conf).
+    "sentinel_password": env.str("REDIS_SENTINEL_PASSWORD", default=""),
+    # CA bundle that signed the servers' certificates, for rediss://; empty: the system's.
+    "tls_ca_file": env.str("REDIS_TLS_CA_FILE", default=""),
+}
+# The names the Sentinels monitor the primaries under.
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
+CARTS_REDIS_SENTINEL_MASTER = (
+    env.str("CARTS_REDIS_SENTINEL_MASTER", default="") or REDIS_SENTINEL_MASTER
+)
 # Seconds a process keeps a product summary (keyed by the catalog version, see below).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=60)
 
 CACHES = {
     # Identity (denylist, refresh successors, login throttles), idempotency records and
     # the catalog version.
-    "default": data.redis_cache(REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
-    "carts": data.redis_cache(CARTS_REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
+    "default": data.redis_cache(
+        REDIS_URL, sentinel_master=REDIS_SENTINEL_MASTER, **REDIS_CONNECTION
+    ),
+    "carts": data.redis_cache(
+        CARTS_REDIS_URL, sentinel_master=CARTS_REDIS_SENTINEL_MASTER, **REDIS_CONNECTION
+    ),
     "catalog": data.catalog_cache(CATALOG_CACHE_SECONDS),
 }
 # Seconds a shared cache (CDN) may serve a catalog page before revalidating it.

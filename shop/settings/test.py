@@ -15,8 +15,10 @@ REDIS_URL = redis_database(REDIS_URL, 15)
 CARTS_REDIS_URL = redis_database(CARTS_REDIS_URL, 15)
 CACHES = {
     **CACHES,
-    "default": redis_cache(REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
-    "carts": redis_cache(CARTS_REDIS_URL, socket_timeout=REDIS_SOCKET_TIMEOUT),
+    "default": redis_cache(REDIS_URL, sentinel_master=REDIS_SENTINEL_MASTER, **REDIS_CONNECTION),
+    "carts": redis_cache(
+        CARTS_REDIS_URL, sentinel_master=CARTS_REDIS_SENTINEL_MASTER, **REDIS_CONNECTION
+    ),
 }
 
 # The tests' own moto server, started by tests/conftest.py unless an endpoint is configured.
