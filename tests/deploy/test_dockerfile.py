@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from shop import localcluster
-from shop.localcluster import BASE_DIR
+import localcluster
+from localcluster import BASE_DIR
 
 from .tools import DEPLOY, DOCKERFILE, dockerfile_stages, run, tool
 

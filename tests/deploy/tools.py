@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shop.localcluster import BASE_DIR, BIN
+from localcluster import BASE_DIR, BIN
 
 DEPLOY = BASE_DIR / "deploy"
 DOCKERFILE = DEPLOY / "Dockerfile"
