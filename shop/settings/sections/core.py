@@ -18,6 +18,8 @@ INSTALLED_APPS = [
     "shop.catalog",
     "shop.orders",
     "carts",
+    # The migration tooling: `check --tag stateless`, audit_code and the data-moving commands.
+    "shop.migration",
 ]
 
 MIDDLEWARE = [

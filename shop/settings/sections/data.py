@@ -140,6 +140,10 @@ def catalog_cache(timeout):
         "LOCATION": "catalog",
         "TIMEOUT": timeout,
         "OPTIONS": {"MAX_ENTRIES": 5000},
+        # Named for `check --tag stateless` and audit_code: the one per-process cache
+        # this project accepts, because nothing in it is about a user.
+        "STATELESS_PER_PROCESS": "product summaries only, the same for every user; "
+        "stale for at most TIMEOUT, invalidated by the catalog version in Redis",
     }
 
 

@@ -67,3 +67,13 @@ def test_the_identity_redis_must_not_evict_either(redis_server, settings):
     (message,) = check_carts_redis_never_evicts()
 
     assert "cache alias 'default'" in message.msg and "revocations" in message.msg
+
+
+def test_the_carts_alias_is_checked_under_the_session_cart_too(carts_redis, settings):
+    # A legacy shop about to move its carts into this Redis must hear it would lose them.
+    carts_redis("allkeys-lru")
+    settings.CARTS = {**settings.CARTS, "BACKEND": "carts.backends.session.SessionCart"}
+
+    (message,) = check_carts_redis_never_evicts()
+
+    assert message.id == "carts.W001" and "cache alias 'carts'" in message.msg
