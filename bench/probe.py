@@ -1,0 +1,362 @@
+"""Inside one worker-like process: what it imports, what each request costs it.
+
+Run by the benchmark as ``python -m bench.probe SETTINGS WSGI_MODULE CONTEXT_JSON``; it
+loads the WSGI application the way a gunicorn worker does and calls it directly (no
+socket), so that it can count what a request does:
+
+- the modules loaded after import and after warm-up (a worker's ``sys.modules``);
+- per request kind, warm: SQL queries, Redis round trips (one per command or pipeline
+  sent), and where the CPU time goes by package (cProfile);
+- sizes: the access token, the whole ``Cookie`` header of a signed-in browser, and Redis
+  ``MEMORY USAGE`` of carts with 1 to 50 lines.
+
+Prints one JSON object.
+"""
+
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.web import CookieJar, form_fields  # noqa: E402 - the path first
+
+PROFILE_REPEATS = 60
+
+
+class WsgiClient:
+    """Calls a WSGI application in-process with one shopper's cookies and headers."""
+
+    def __init__(self, app):
+        self.app = app
+        self.cookies = CookieJar()
+        self.headers = {}
+        self.last_cookie_header = ""
+
+    def request(self, method, path, *, form=None, json_body=None, headers=None):
+        from urllib.parse import urlencode
+
+        path, _, query = path.partition("?")
+        body, content_type = b"", ""
+        if form is not None:
+            body, content_type = urlencode(form).encode(), "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body, content_type = json.dumps(json_body).encode(), "application/json"
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": content_type,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, value in {**self.headers, **(headers or {})}.items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        self.last_cookie_header = self.cookies.header()
+        if self.cookies:
+            environ["HTTP_COOKIE"] = self.last_cookie_header
+        answer = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            answer["status"] = int(status.split()[0])
+            answer["headers"] = response_headers
+
+        result = self.app(environ, start_response)
+        try:
+            payload = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        self.cookies.update_from(v for k, v in answer["headers"] if k.lower() == "set-cookie")
+        answer["body"] = payload
+        answer["header"] = dict((k.lower(), v) for k, v in answer["headers"])
+        return answer
+
+
+class Counters:
+    """SQL queries and Redis round trips made while active."""
+
+    def __init__(self):
+        self.sql = 0
+        self.redis = 0
+        self.active = False
+        from django.db import connections
+
+        def count_sql(execute, sql, params, many, context):
+            if self.active:
+                self.sql += 1
+            return execute(sql, params, many, context)
+
+        self._count_sql = count_sql
+        self._connections = connections
+        try:
+            from redis.connection import AbstractConnection
+        except ImportError:
+            return
+        original = AbstractConnection.send_packed_command
+        counters = self
+
+        def send_packed_command(connection, command, check_health=True):
+            if counters.active:
+                counters.redis += 1
+            return original(connection, command, check_health)
+
+        AbstractConnection.send_packed_command = send_packed_command
+
+    def measure(self, call):
+        from contextlib import ExitStack
+
+        self.sql = self.redis = 0
+        with ExitStack() as stack:
+            for connection in self._connections.all():
+                stack.enter_context(connection.execute_wrapper(self._count_sql))
+            self.active = True
+            try:
+                answer = call()
+            finally:
+                self.active = False
+        return answer, {"sql": self.sql, "redis_round_trips": self.redis}
+
+
+def package_of(filename):
+    """A profile entry's file as a readable package name."""
+    path = filename.replace("\\", "/")
+    if "site-packages/" in path:
+        return path.split("site-packages/")[1].split("/")[0].removesuffix(".py")
+    root = str(ROOT) + "/"
+    if path.startswith(root):
+        return "ours: " + path[len(root) :].split("/")[0]
+    if path.startswith("<") or path == "~":
+        return "builtins"
+    return "python stdlib"
+
+
+def profile(call, repeats=PROFILE_REPEATS):
+    """Milliseconds per call, and the share of time by package (tottime)."""
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    profiler.enable()
+    for _ in range(repeats):
+        call()
+    profiler.disable()
+    per_call = (time.process_time() - started) * 1000 / repeats
+    stats = pstats.Stats(profiler).stats
+    by_package = Counter()
+    for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+        by_package[package_of(filename)] += tottime
+    total = sum(by_package.values()) or 1
+    shares = {k: round(100 * v / total, 1) for k, v in by_package.most_common(8)}
+    return {"profiled_ms_per_request": round(per_call, 2), "time_share_percent": shares}
+
+
+def timed(call, repeats=200):
+    """CPU milliseconds per call without the profiler."""
+    started = time.process_time()
+    for _ in range(repeats):
+        call()
+    return round((time.process_time() - started) * 1000 / repeats, 3)
+
+
+def rss_mb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def main():
+    settings_module, wsgi_module, context_json = sys.argv[1:4]
+    context = json.loads(context_json)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    baseline = set(sys.modules)
+    started = time.process_time()
+    app = __import__(wsgi_module, fromlist=["application"]).application
+    result = {
+        "import_cpu_ms": round((time.process_time() - started) * 1000),
+        "rss_after_import_mb": rss_mb(),
+        "modules_after_import": sorted(set(sys.modules) - baseline),
+    }
+    counters = Counters()
+    if context["kind"] == "floor":
+        kinds, clients = floor_kinds(app), None
+    else:
+        kinds, clients = shop_kinds(app, context)
+    for call in kinds.values():  # warm-up: every kind twice
+        call()
+        call()
+    result["modules_after_warmup"] = sorted(set(sys.modules) - baseline)
+    result["rss_after_warmup_mb"] = rss_mb()
+    result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["requests"] = {}
+    for name, call in kinds.items():
+        answer, counts = counters.measure(call)
+        result["requests"][name] = {
+            "status": answer["status"],
+            "response_bytes": len(answer["body"]),
+            **counts,
+            "cpu_ms": timed(call),
+            **profile(call),
+        }
+    if context["kind"] != "floor":
+        result["sizes"] = sizes(app, context, *clients)
+    json.dump(result, sys.stdout)
+
+
+def floor_kinds(app):
+    client = WsgiClient(app)
+    return {
+        "floor GET": lambda: check(client.request("GET", "/floor"), 200),
+        "floor POST": lambda: check(
+            client.request("POST", "/floor", json_body={"product_id": 1, "quantity": 1}), 200
+        ),
+    }
+
+
+def check(answer, status):
+    if answer["status"] != status:
+        raise RuntimeError(f"{answer['status']} (expected {status}): {answer['body'][:300]!r}")
+    return answer
+
+
+def sign_in_page(client, context):
+    page = check(client.request("GET", "/accounts/login/"), 200)
+    fields = form_fields(page["body"].decode(), "password")
+    fields.update(username=context["users"][0], password=context["password"])
+    check(client.request("POST", "/accounts/login/", form=fields), 302)
+
+
+def shop_kinds(app, context):
+    product = context["products"][0]
+    item = {"product_id": product["id"], "quantity": 1}
+    guest = WsgiClient(app)
+    guest_token = {"X-Cart-Token": ""}
+
+    def guest_add():
+        answer = check(
+            guest.request("POST", "/api/v1/cart/items/", json_body=item, headers=guest_token), 200
+        )
+        guest_token["X-Cart-Token"] = (
+            answer["header"].get("x-cart-token") or guest_token["X-Cart-Token"]
+        )
+        return answer
+
+    guest_add()
+    api_user = WsgiClient(app)
+    if context["api_auth"] == "bearer":
+        tokens = check(
+            api_user.request(
+                "POST",
+                "/api/v1/auth/token/",
+                json_body={"email": context["users"][1], "password": context["password"]},
+            ),
+            200,
+        )
+        api_user.headers["Authorization"] = "Bearer " + json.loads(tokens["body"])["access"]
+    else:
+        sign_in_page(api_user, {**context, "users": context["users"][1:]})
+        api_user.headers["X-CSRFToken"] = api_user.cookies["csrftoken"]
+    check(api_user.request("POST", "/api/v1/cart/items/", json_body=item), 200)
+    browser = WsgiClient(app)
+    sign_in_page(browser, context)
+    page = check(browser.request("GET", f"/products/{product['slug']}/"), 200)
+    add_form = form_fields(page["body"].decode(), "product_id")
+    check(browser.request("POST", "/cart/add/", form={**add_form, "quantity": "1"}), 302)
+    anonymous = WsgiClient(app)
+    return {
+        "healthz": lambda: check(anonymous.request("GET", "/healthz"), 200),
+        "catalog page": lambda: check(anonymous.request("GET", "/"), 200),
+        "product page": lambda: check(
+            anonymous.request("GET", f"/products/{product['slug']}/"), 200
+        ),
+        "guest API add": guest_add,
+        "guest API cart": lambda: check(
+            guest.request("GET", "/api/v1/cart/", headers=guest_token), 200
+        ),
+        "signed-in API cart": lambda: check(api_user.request("GET", "/api/v1/cart/"), 200),
+        "signed-in cart page": lambda: check(browser.request("GET", "/cart/"), 200),
+    }, (browser, api_user)
+
+
+def sizes(app, context, browser, api_user):
+    """Token and cookie sizes of a signed-in browser with a cart; Redis bytes per line."""
+    from django.conf import settings
+
+    check(browser.request("GET", "/cart/"), 200)
+    bearer = api_user.headers.get("Authorization", "").removeprefix("Bearer ")
+    found = {
+        "cookie_header_bytes_signed_in_browser": len(browser.last_cookie_header),
+        "cookies_signed_in_browser": {k: len(v) for k, v in browser.cookies.items()},
+        "access_token_bytes": len(bearer)
+        or len(browser.cookies.get(getattr(settings, "AUTH_ACCESS_COOKIE", ""), "")),
+    }
+    if settings.CARTS["BACKEND"].endswith("RedisCart"):
+        found.update(redis_sizes(app, context))
+    return found
+
+
+def redis_sizes(app, context):
+    """``MEMORY USAGE`` of guest carts with 1, 10 and as many lines as products exist, and
+    of the idempotency records a page add leaves behind."""
+    from django_redis import get_redis_connection
+
+    from carts import tokens
+
+    redis = get_redis_connection(settings_alias())
+    carts = {}
+    for lines in sorted({1, 10, min(50, len(context["products"]))}):
+        client = WsgiClient(app)
+        header = {"X-Cart-Token": ""}
+        for product in context["products"][:lines]:
+            answer = check(
+                client.request(
+                    "POST",
+                    "/api/v1/cart/items/",
+                    json_body={"product_id": product["id"], "quantity": 1},
+                    headers=header,
+                ),
+                200,
+            )
+            header["X-Cart-Token"] = answer["header"].get("x-cart-token") or header["X-Cart-Token"]
+        cart_id = tokens.read(header["X-Cart-Token"])
+        keys = [k for k in redis.scan_iter(match=f"*{cart_id}*", count=1000)]
+        carts[lines] = sum(redis.memory_usage(k, samples=0) or 0 for k in keys)
+    smallest, largest = min(carts), max(carts)
+    idempotency = [
+        redis.memory_usage(k, samples=0) or 0
+        for k in list(redis.scan_iter(match="*idempotency:*", count=1000))[:50]
+    ]
+    return {
+        "redis_cart_bytes_by_lines": carts,
+        "redis_bytes_per_cart_line": round(carts[largest] / largest, 1),
+        "redis_marginal_bytes_per_line": round(
+            (carts[largest] - carts[smallest]) / max(1, largest - smallest), 1
+        ),
+        "redis_idempotency_record_bytes": round(sum(idempotency) / len(idempotency))
+        if idempotency
+        else None,
+    }
+
+
+def settings_alias():
+    from django.conf import settings
+
+    return settings.CARTS["OPTIONS"].get("ALIAS", "carts")

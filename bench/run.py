@@ -1,0 +1,594 @@
+"""``make bench``: every contender under the same gunicorn command, side by side.
+
+    .venv/bin/python -m bench [--quick] [--runs 2] [--seconds 10] [--out docs]
+
+Phases, each contender started fresh, driven and stopped in turn:
+
+1. throughput: for each run, the contenders in alternating order (A B C D, D C B A, ...)
+   so that the machine's drift falls on all of them; each runs all its workloads;
+   the floor is also loaded by wrk, the driver's ceiling;
+2. memory: worker RSS at start, after warm-up and while 0 to ``--carts`` guest carts
+   are created (worker recycling off, so that a worker lives through it all);
+3. probe: one process per contender loads the WSGI app and counts what each request
+   does (``bench.probe``);
+4. scaling: the stateless contender with 1, 2 and 4 workers.
+
+Writes ``<out>/benchmarks.md``, plots in ``<out>/benchmarks/`` and the raw numbers in
+``bench/results.json`` (or ``--results``).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import psycopg
+
+from . import report, servers
+from .driver import Plan, drive
+
+ROOT = servers.ROOT
+VAR = ROOT / "var" / "bench"
+PASSWORD = "bench password 42"  # loopback benchmark users only
+SHOP_WORKLOADS = ["html-cart", "api-guest", "api-user", "catalog", "browse", "checkout"]
+
+
+@dataclass
+class Contender:
+    name: str
+    settings: str
+    app: str
+    workloads: list
+    api_auth: str = "session"
+    instances: int = 1  # 0: one instance per worker, one worker each (sticky targets)
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def kind(self):
+        return "floor" if self.name == "floor" else "shop"
+
+
+def contenders():
+    return [
+        Contender(
+            "stateless",
+            "shop.settings.stateless",
+            "shop.wsgi:application",
+            SHOP_WORKLOADS,
+            api_auth="bearer",
+            note="the default profile: JWT identity, carts in Redis",
+        ),
+        Contender(
+            "legacy-db",
+            "shop.settings.legacy",
+            "shop.wsgi:application",
+            SHOP_WORKLOADS,
+            note="the legacy profile: database sessions, session cart, session login",
+        ),
+        Contender(
+            "legacy-cache",
+            "bench.settings_legacy_cache",
+            "shop.wsgi:application",
+            [*SHOP_WORKLOADS, "html-cart-rr"],
+            instances=0,
+            note=(
+                "legacy with sessions in each process's memory; one worker per instance, "
+                "each shopper pinned to one (sticky sessions)"
+            ),
+        ),
+        Contender(
+            "floor",
+            "bench.floor.settings",
+            "bench.floor.wsgi:application",
+            ["floor"],
+            note="a bare Django view returning small JSON (bench/floor)",
+        ),
+    ]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run in seconds")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per workload and run")
+    parser.add_argument("--shoppers", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=2, help="driver processes")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--carts", type=int, default=100_000, help="memory phase")
+    parser.add_argument("--scaling", default="1,2,4", help="worker counts to scale over")
+    parser.add_argument("--phases", default="throughput,memory,probe,scaling")
+    parser.add_argument("--only", default="", help="comma-separated contenders (default all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.seconds, args.shoppers = 1, 1.0, 4
+        args.workers, args.carts, args.scaling = 2, 200, "1,2"
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    VAR.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    bench = Bench(args)
+    try:
+        bench.prepare()
+        phases = args.phases.split(",")
+        if "throughput" in phases:
+            bench.throughput()
+        if "memory" in phases:
+            bench.memory()
+        if "probe" in phases:
+            bench.probe()
+        if "scaling" in phases:
+            bench.scaling()
+    finally:
+        bench.close()
+    bench.results["meta"]["wall_seconds"] = round(time.time() - started)
+    bench.results["meta"]["load_average_end"] = os.getloadavg()
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(bench.results, indent=1) + "\n")
+    report.write(bench.results, args.out)
+    print(f"wrote {args.out / 'benchmarks.md'} and {args.results}")
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        chosen = set(filter(None, args.only.split(",")))
+        self.contenders = [c for c in contenders() if not chosen or c.name in chosen]
+        self.redis = self.monitor = None
+        self.log = open(VAR / "servers.log", "w")  # noqa: SIM115 - closed in close()
+        self.results = {
+            "meta": self._meta(),
+            "contenders": {c.name: c.note for c in self.contenders},
+            "throughput": [],
+            "wrk": [],
+            "memory": {},
+            "probe": {},
+            "scaling": [],
+        }
+
+    def _meta(self):
+        cpu = "unknown"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+        a = self.args
+        return {
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{os.cpu_count()} CPUs ({cpu}), {int(memory) // 1024} MB RAM, "
+            f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(),
+            "load_average_start": os.getloadavg(),
+            "server": {
+                "command": "gunicorn -c deploy/gunicorn.conf.py <app>",
+                "workers": a.workers,
+                "worker_class": a.worker_class,
+                "threads": a.threads,
+                "max_requests": "deploy default (throughput, scaling); 0 (memory)",
+            },
+            "runs": a.runs,
+            "seconds": a.seconds,
+            "shoppers": a.shoppers,
+            "driver_processes": a.processes,
+            "carts": a.carts,
+            "quick": a.quick,
+        }
+
+    # --- preparation ---------------------------------------------------------------------
+
+    def prepare(self):
+        self.redis, redis_port = servers.start_redis()
+        self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        self.database_url = bench_database_url()
+        ensure_database(self.database_url)
+        self.static_root = VAR / "static"
+        self.env = {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "CARTS_REDIS_URL": self.redis_url,
+            "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",  # image URLs only; never called
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench-secret",
+            "AWS_STORAGE_BUCKET_NAME": "bench",
+            "DJANGO_STATIC_ROOT": str(self.static_root),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "GUNICORN_LOG_LEVEL": "warning",
+            # The shoppers sign in once per run and repeat their requests from one address.
+            "JWT_ACCESS_LIFETIME": "3600",
+            "LOGIN_FAILURES_PER_ADDRESS": "1000000",
+            "LOGIN_FAILURES_PER_EMAIL": "1000000",
+        }
+        for name in ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"):  # the development defaults
+            os.environ.pop(name, None)
+        manage = [sys.executable, "manage.py"]
+        env = {**os.environ, **self.env, "DJANGO_SETTINGS_MODULE": "shop.settings.stateless"}
+        for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+            run_command(manage + command, env)
+        self.monitor = psycopg.connect(self.database_url, autocommit=True)
+        marker = VAR / f"seeded-{urlsplit(self.database_url).path.lstrip('/')}"
+        if (
+            not marker.exists()
+            or not self.monitor.execute("SELECT count(*) FROM catalog_product").fetchone()[0]
+        ):
+            self._seed(manage, env)
+            marker.touch()
+        users = [f"shopper-{i:03d}@bench.example" for i in range(max(self.args.shoppers, 2))]
+        script = (
+            "from django.contrib.auth import get_user_model\n"
+            "from django.contrib.auth.hashers import make_password\n"
+            f"U = get_user_model(); emails = {users!r}\n"
+            "have = set(U.objects.filter(email__in=emails).values_list('email', flat=True))\n"
+            f"hashed = make_password({PASSWORD!r})\n"
+            "U.objects.bulk_create([U(email=e, password=hashed)\n"
+            "                       for e in emails if e not in have])\n"
+        )
+        run_command([*manage, "shell", "-c", script], env)
+        self.replenish()
+        products = self.monitor.execute(
+            "SELECT id, slug, name FROM catalog_product ORDER BY id"
+        ).fetchall()
+        self.context = {
+            "products": [{"id": i, "slug": s, "name": n} for i, s, n in products],
+            "users": users,
+            "password": PASSWORD,
+        }
+
+    def _seed(self, manage, env):
+        moto, port = servers.start_moto()
+        try:
+            seed_env = {**env, "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+            boto3.client(
+                "s3",
+                endpoint_url=seed_env["AWS_S3_ENDPOINT_URL"],
+                region_name="us-east-1",
+                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            ).create_bucket(Bucket=env["AWS_STORAGE_BUCKET_NAME"])
+            run_command([*manage, "seed_demo"], seed_env)
+        finally:
+            servers.stop(moto)
+
+    def replenish(self):
+        """Stock for every checkout of the run (checkout takes it; runs put it back)."""
+        self.monitor.execute("UPDATE catalog_product SET stock = 1000000")
+
+    def close(self):
+        if self.monitor is not None:
+            self.monitor.close()
+        servers.stop(self.redis)
+        self.log.close()
+
+    # --- servers and meters --------------------------------------------------------------
+
+    def deployment(self, contender, *, workers=None, max_requests=None):
+        workers = workers or self.args.workers
+        options = {"worker_class": self.args.worker_class, "threads": self.args.threads}
+        if max_requests is not None:
+            options["max_requests"] = max_requests
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": contender.settings, **contender.extra}
+        # instances 0: sticky targets, one single-worker instance each.
+        shape = [1] * workers if contender.instances == 0 else [workers] * contender.instances
+        return servers.Deployment(
+            [servers.Instance(contender.app, env, {**options, "workers": n}) for n in shape]
+        )
+
+    def meters(self, deployment):
+        redis_pid = self.redis.pid
+
+        def postgres():
+            rows = self.monitor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            ).fetchall()
+            return {pid: servers.cpu_seconds(pid) for (pid,) in rows}
+
+        return {
+            "app": lambda: {"all": deployment.cpu_seconds()},
+            "redis": lambda: {"redis": servers.cpu_seconds(redis_pid)},
+            "postgres": postgres,
+        }
+
+    def context_for(self, contender):
+        return {**self.context, "api_auth": contender.api_auth, "kind": contender.kind}
+
+    def drive(self, contender, deployment, workload, **overrides):
+        plan = Plan(
+            workload=workload,
+            urls=deployment.urls,
+            context=self.context_for(contender),
+            shoppers=self.args.shoppers,
+            processes=self.args.processes,
+            seconds=self.args.seconds,
+            routing="round-robin" if workload.endswith("-rr") else "sticky",
+        )
+        plan = Plan(**{**plan.__dict__, **overrides})
+        if workload == "checkout":
+            self.replenish()
+        result = drive(plan, self.meters(deployment))
+        requests = result["requests"] or 1
+        result["cpu_ms_per_request"] = {
+            k: round(v * 1000 / requests, 3) for k, v in result["cpu_seconds"].items()
+        }
+        result["cpu_ms_per_request"]["server"] = round(
+            sum(result["cpu_ms_per_request"].values()), 3
+        )
+        result["driver_cpu_ms_per_request"] = round(
+            result["driver_cpu_seconds"] * 1000 / requests, 3
+        )
+        result["rps"] = round(result["requests"] / result["seconds"], 1)
+        result["loops_per_s"] = round(result["loops"] / result["seconds"], 1)
+        print(
+            f"  {contender.name:13} {workload:13} {result['rps']:8.1f} req/s "
+            f"{result['cpu_ms_per_request']['server']:6.2f} ms CPU/req "
+            f"errors {sum(result['errors'].values())}",
+            flush=True,
+        )
+        return result
+
+    # --- phases --------------------------------------------------------------------------
+
+    def throughput(self):
+        for run in range(self.args.runs):
+            order = self.contenders if run % 2 == 0 else self.contenders[::-1]
+            print(f"throughput, run {run + 1} of {self.args.runs}", flush=True)
+            for contender in order:
+                deployment = self.deployment(contender)
+                deployment.start(self.log)
+                try:
+                    for workload in contender.workloads:
+                        result = self.drive(contender, deployment, workload)
+                        self.results["throughput"].append(
+                            {"run": run, "contender": contender.name, **result}
+                        )
+                    if contender.kind == "floor" and shutil.which("wrk"):
+                        result = self.wrk(deployment)
+                        self.results["wrk"].append({"run": run, **result})
+                finally:
+                    deployment.stop()
+
+    def wrk(self, deployment):
+        """wrk on the floor, the same request mix as the driver's floor loop: how many
+        requests per second the server gives a load generator written in C."""
+        script = VAR / "floor.lua"
+        script.write_text(WRK_SCRIPT)
+        meters = self.meters(deployment)
+        before = {k: m() for k, m in meters.items()}
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{max(1, self.args.processes)}",
+                f"-c{self.args.shoppers}",
+                f"-d{max(1, round(self.args.seconds))}s",
+                "-s",
+                str(script),
+                deployment.urls[0] + "/floor",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        after = {k: m() for k, m in meters.items()}
+        found = re.search(r"BENCH (\d+) (\d+) (\d+) (\S+) (\S+) (\S+)", out)
+        count, errors, micros = (int(x) for x in found.groups()[:3])
+        cpu = {k: sum(after[k][p] - before[k].get(p, 0.0) for p in after[k]) for k in meters}
+        result = {
+            "requests": count,
+            "errors": errors,
+            "seconds": micros / 1e6,
+            "rps": round(count / (micros / 1e6), 1),
+            "latency_ms": {
+                f"p{q}": round(float(v) / 1000, 2)
+                for q, v in zip((50, 95, 99), found.groups()[3:], strict=True)
+            },
+            "cpu_ms_per_request": {k: round(v * 1000 / max(1, count), 3) for k, v in cpu.items()},
+        }
+        result["cpu_ms_per_request"]["server"] = round(
+            sum(result["cpu_ms_per_request"].values()), 3
+        )
+        print(f"  floor         wrk           {result['rps']:8.1f} req/s", flush=True)
+        return result
+
+    def memory(self):
+        print("memory", flush=True)
+        chunks = 4
+        for contender in self.contenders:
+            deployment = self.deployment(contender, max_requests=0)
+            deployment.start(self.log)
+            try:
+                found = {"start": deployment.worker_rss_mb()}
+                for workload in contender.workloads:
+                    self.drive(
+                        contender,
+                        deployment,
+                        workload,
+                        seconds=max(0.5, self.args.seconds / 5),
+                        shoppers=min(4, self.args.shoppers),
+                    )
+                found["warm"] = deployment.worker_rss_mb()
+                if contender.kind == "shop":
+                    found.update(self._carts(contender, deployment, chunks))
+                self.results["memory"][contender.name] = found
+            finally:
+                deployment.stop()
+
+    def _carts(self, contender, deployment, chunks):
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        client.flushdb()
+        sessions_before = self._session_rows()
+        used_before = client.info("memory")["used_memory"]
+        curve = [[0, deployment.worker_rss_mb()]]
+        made = 0
+        for chunk in range(chunks):
+            target = self.args.carts * (chunk + 1) // chunks
+            result = self.drive(
+                contender,
+                deployment,
+                "new-carts",
+                seconds=3600,
+                max_loops=target - made,
+                first_shopper=1000 * (chunk + 1),
+            )
+            made += result["loops"]
+            curve.append([made, deployment.worker_rss_mb()])
+        used_after = client.info("memory")["used_memory"]
+        found = {
+            "carts": curve,
+            "redis_bytes_per_cart": round((used_after - used_before) / max(1, made)),
+            "redis_keys": client.dbsize(),
+        }
+        if contender.name == "legacy-db":
+            rows, size = self.monitor.execute(
+                "SELECT count(*), pg_total_relation_size('django_session') FROM django_session"
+            ).fetchone()
+            found["session_table"] = {
+                "rows": rows,
+                "new_rows": rows - sessions_before,
+                "bytes": size,
+                "bytes_per_row": round(size / max(1, rows)),
+            }
+        client.close()
+        return found
+
+    def _session_rows(self):
+        return self.monitor.execute("SELECT count(*) FROM django_session").fetchone()[0]
+
+    def probe(self):
+        print("probe", flush=True)
+        for contender in self.contenders:
+            wsgi = contender.app.split(":")[0]
+            env = {**os.environ, **self.env, **contender.extra}
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.probe",
+                    contender.settings,
+                    wsgi,
+                    json.dumps(self.context_for(contender)),
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if out.returncode != 0:
+                raise RuntimeError(f"probe of {contender.name} failed:\n{out.stderr[-3000:]}")
+            self.results["probe"][contender.name] = json.loads(out.stdout)
+        self.results["import_costs"] = import_costs(self.results["probe"], self.env)
+
+    def scaling(self):
+        print("scaling", flush=True)
+        stateless = next((c for c in self.contenders if c.name == "stateless"), None)
+        if stateless is None:
+            return
+        for workers in [int(n) for n in self.args.scaling.split(",")]:
+            deployment = self.deployment(stateless, workers=workers)
+            deployment.start(self.log)
+            try:
+                for workload in ("api-guest", "catalog"):
+                    result = self.drive(stateless, deployment, workload)
+                    self.results["scaling"].append({"workers": workers, **result})
+            finally:
+                deployment.stop()
+
+
+WRK_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  if n % 2 == 1 then
+    return wrk.format("POST", "/floor", {["Content-Type"] = "application/json"},
+      '{"product_id": 1, "quantity": 1}')
+  end
+  return wrk.format("GET", "/floor")
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %d %d %d %f %f %f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def run_command(command, env):
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def bench_database_url():
+    """The benchmark's own database, next to the configured (or development) one."""
+    base = os.environ.get("DATABASE_URL") or "postgres://shop:shop@127.0.0.1:5432/stateless_shop"
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") or "stateless_shop"
+    return urlunsplit(parts._replace(path=f"/{name}_bench"))
+
+
+def ensure_database(url):
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            db.execute(f'CREATE DATABASE "{name}"')
+
+
+def import_costs(probes, env, limit=10):
+    """Resident MB each extra top-level package adds to a process that already has
+    Django set up (the floor's settings), measured alone in a fresh interpreter."""
+    shop = probes.get("stateless") or next(iter(probes.values()), None)
+    floor = probes.get("floor")
+    if not shop or not floor:
+        return {}
+    extra = {}
+    floor_modules = set(floor["modules_after_warmup"])
+    for module in shop["modules_after_warmup"]:
+        if module not in floor_modules and not module.startswith("_"):
+            top = module.split(".")[0]
+            extra[top] = extra.get(top, 0) + 1
+    measure = (
+        "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'bench.floor.settings';"
+        "django.setup();"
+        "rss = lambda: int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0]"
+        ".split()[1]);"
+        "before = rss(); __import__(sys.argv[1]); print(rss() - before)"
+    )
+    costs = {}
+    for top, count in sorted(extra.items(), key=lambda kv: -kv[1])[:limit]:
+        done = subprocess.run(
+            [sys.executable, "-c", measure, top],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        kb = done.stdout.strip()
+        costs[top] = {
+            "modules": count,
+            "rss_mb": round(int(kb) / 1024, 1) if kb.isdigit() else None,
+        }
+    return {"packages": costs, "extra_modules": sum(extra.values())}
