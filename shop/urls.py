@@ -1,5 +1,10 @@
+import re
+from urllib.parse import urlsplit
+
 from django.contrib import admin
-from django.urls import include, path
+from django.core.files.storage import FileSystemStorage, storages
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
@@ -30,6 +35,23 @@ urlpatterns = [
     path("", include("shop.orders.urls")),
     path("", include("shop.catalog.urls")),
 ]
+
+
+def local_media_urlpatterns():
+    """Uploads kept on this instance's own disk, served by it at their URL.
+
+    Only where the default storage is a FileSystemStorage (the legacy profile's "before",
+    as a legacy shop serves MEDIA_ROOT): every other instance answers 404 for them, which
+    `migrate_media_to_s3` ends. Profiles with a bucket link images there and route nothing.
+    """
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        return []
+    prefix = re.escape(urlsplit(storage.base_url).path.lstrip("/"))
+    return [re_path(rf"^{prefix}(?P<path>.+)$", serve, {"document_root": storage.location})]
+
+
+urlpatterns += local_media_urlpatterns()
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied
