@@ -66,8 +66,17 @@ def interpolate(text, env):
 
 
 def resolved(env):
-    """The compose file as Docker would run it with ``env`` (merge keys applied)."""
-    return yaml.safe_load(interpolate(COMPOSE.read_text(), env))
+    """The compose file as Docker runs it with ``env``: YAML merge keys applied, then
+    every string value interpolated (keys are not)."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return interpolate(node, env) if isinstance(node, str) else node
+
+    return walk(yaml.safe_load(COMPOSE.read_text()))
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +168,8 @@ def test_three_replicas_start_only_after_the_one_off_services_succeed(stack):
 
 def test_migrations_are_a_one_off_service(stack):
     migrate = stack["migrate"]
+    assert migrate["environment"]["DATABASE_STATEMENT_TIMEOUT"] == "0"
+    assert migrate["environment"]["DATABASE_URL"] == stack["app"]["environment"]["DATABASE_URL"]
 
     assert migrate["entrypoint"] + migrate["command"] == [
         "python",
