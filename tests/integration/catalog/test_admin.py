@@ -14,40 +14,16 @@ from PIL import Image
 
 from shop.catalog.models import Product
 from shop.localcluster import free_port
-from tests.factories import image_upload, make_category, make_product, make_staff
+from tests.factories import image_upload, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client):
-    staff = make_staff(password="a long staff password")
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": staff.email, "password": "a long staff password"},
-    )
-    assert response.status_code == 302 and response["Location"] == "/admin/"
-    return client
-
-
-def _product_form(category, **fields):
-    return {
-        "name": "Ceramic Dripper",
-        "slug": "ceramic-dripper",
-        "category": category.pk,
-        "description": "Pours well.",
-        "is_active": "on",
-        "price": "24.00",
-        "stock": "7",
-        **fields,
-    }
-
-
-def test_staff_upload_stores_the_image_in_the_bucket(staff_client, s3_client, client):
+def test_staff_upload_stores_the_image_in_the_bucket(staff_client, s3_client, client, product_form):
     category = make_category()
 
     response = staff_client.post(
-        "/admin/catalog/product/add/", _product_form(category, image=image_upload("Dripper.PNG"))
+        "/admin/catalog/product/add/", product_form(category, image=image_upload("Dripper.PNG"))
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -75,11 +51,11 @@ def test_admin_sign_in_writes_no_session_row(staff_client):
     assert staff_client.cookies[settings.AUTH_REFRESH_COOKIE]["httponly"]
 
 
-def test_a_file_that_is_not_an_image_is_refused_with_a_form_error(staff_client):
+def test_a_file_that_is_not_an_image_is_refused_with_a_form_error(staff_client, product_form):
     fake = SimpleUploadedFile("evil.png", b"<?php system($_GET['c']); ?>", "image/png")
 
     response = staff_client.post(
-        "/admin/catalog/product/add/", _product_form(make_category(), image=fake)
+        "/admin/catalog/product/add/", product_form(make_category(), image=fake)
     )
 
     assert response.status_code == 200
@@ -87,17 +63,17 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_form_error(staff_client):
     assert not Product.objects.filter(slug="ceramic-dripper").exists()
 
 
-def test_an_image_with_a_disallowed_extension_is_refused(staff_client):
+def test_an_image_with_a_disallowed_extension_is_refused(staff_client, product_form):
     response = staff_client.post(
         "/admin/catalog/product/add/",
-        _product_form(make_category(), image=image_upload("photo.tiff", image_format="TIFF")),
+        product_form(make_category(), image=image_upload("photo.tiff", image_format="TIFF")),
     )
 
     assert response.status_code == 200
     assert "File extension “tiff” is not allowed" in response.content.decode()
 
 
-def test_an_unreachable_store_is_a_form_error_and_loses_nothing_else(staff_client):
+def test_an_unreachable_store_is_a_form_error_and_loses_nothing_else(staff_client, product_form):
     product = make_product(name="Old Name", slug="old-name")
     dead = {
         **settings.STORAGES,
@@ -106,7 +82,7 @@ def test_an_unreachable_store_is_a_form_error_and_loses_nothing_else(staff_clien
             "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "endpoint_url": _dead_url()},
         },
     }
-    form = _product_form(product.category, name="New Name", slug="old-name", image=image_upload())
+    form = product_form(product.category, name="New Name", slug="old-name", image=image_upload())
 
     with override_settings(STORAGES=dead):
         response = staff_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
@@ -142,11 +118,11 @@ def test_stock_and_price_are_editable_from_the_list(staff_client):
     assert (product.stock, product.price) == (40, Decimal("6.50"))
 
 
-def test_negative_stock_is_refused_by_the_form_and_by_the_database(staff_client):
+def test_negative_stock_is_refused_by_the_form_and_by_the_database(staff_client, product_form):
     product = make_product(stock=3)
     response = staff_client.post(
         f"/admin/catalog/product/{product.pk}/change/",
-        _product_form(product.category, slug=product.slug, stock="-1"),
+        product_form(product.category, slug=product.slug, stock="-1"),
     )
     assert response.status_code == 200 and "greater than or equal to 0" in response.content.decode()
 
@@ -158,13 +134,13 @@ def _dead_url():
     return f"http://127.0.0.1:{free_port()}"
 
 
-def test_a_refused_image_never_reaches_the_bucket(staff_client, s3_client):
+def test_a_refused_image_never_reaches_the_bucket(staff_client, s3_client, product_form):
     bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
     before = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])}
 
     staff_client.post(
         "/admin/catalog/product/add/",
-        _product_form(make_category(), image=image_upload("photo.tiff", image_format="TIFF")),
+        product_form(make_category(), image=image_upload("photo.tiff", image_format="TIFF")),
     )
 
     after = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])}
