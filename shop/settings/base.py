@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from .sections import core, data, web
 
@@ -192,6 +193,39 @@ CSRF_USE_SESSIONS = False
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Legacy sessions: the migration's "before", and its input -----------------------------
+
+# Where the legacy profile keeps sessions: db (the default), cached_db (the database behind
+# a Redis cache), redis (django-redis cache sessions), locmem (each process's memory) or
+# file (each instance's disk). shop/settings/legacy.py turns it into SESSION_ENGINE.
+LEGACY_SESSION_STORE = env.str("LEGACY_SESSION_STORE", default="db")
+# The legacy sessions' cache (redis, cached_db): the default Redis, a key prefix of its own.
+legacy_session_cache = {
+    **data.redis_cache(REDIS_URL, sentinel_master=REDIS_SENTINEL_MASTER, **REDIS_CONNECTION),
+    "KEY_PREFIX": "legacy-sessions",
+}
+# The same store as the migration commands read it, whatever SESSION_ENGINE the running
+# profile names (shop/migration/legacy): the one setting beyond CARTS, and the reason is
+# there. A shop migrating its own sessions names its old store here.
+_legacy_stores = "shop.migration.legacy.stores"
+LEGACY_SESSIONS = {
+    "db": {"BACKEND": f"{_legacy_stores}.DatabaseStore"},
+    "cached_db": {
+        "BACKEND": f"{_legacy_stores}.CachedDatabaseStore",
+        "OPTIONS": {"CACHE": legacy_session_cache},
+    },
+    "redis": {
+        "BACKEND": f"{_legacy_stores}.CacheStore",
+        "OPTIONS": {"CACHE": legacy_session_cache},
+    },
+    "locmem": {"BACKEND": f"{_legacy_stores}.PerProcessStore"},
+    "file": {"BACKEND": f"{_legacy_stores}.FileStore"},
+}.get(LEGACY_SESSION_STORE)
+if LEGACY_SESSIONS is None:
+    raise ImproperlyConfigured(
+        f"LEGACY_SESSION_STORE={LEGACY_SESSION_STORE!r}: use db, cached_db, redis, locmem or file."
+    )
 
 # --- API --------------------------------------------------------------------------------
 
