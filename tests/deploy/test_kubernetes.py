@@ -33,7 +33,10 @@ def one(objects, kind):
 
 
 def pod_spec(objects, kind):
-    return one(objects, kind)["spec"]["template"]["spec"]
+    spec = one(objects, kind)["spec"]
+    if kind == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return spec["template"]["spec"]
 
 
 def config_map(objects, reference):
@@ -114,6 +117,8 @@ def test_probes_ask_healthz_and_readyz_with_an_allowed_host(rendered):
         "livenessProbe": "/healthz",
     }
     assert set(ingress_hosts) <= set(allowed)
+    # docs/operations.md: /readyz may take about 5 s when every dependency hangs.
+    assert container["readinessProbe"]["timeoutSeconds"] >= 5
 
 
 def test_the_production_host_is_set_in_one_place(tmp_path):
@@ -139,7 +144,7 @@ def test_the_production_host_is_set_in_one_place(tmp_path):
     assert config["DJANGO_ALLOWED_HOSTS"].split(",")[0] == "store.example.net"
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", ["Deployment", "Job", "CronJob"])
 def test_pods_run_as_the_images_non_root_user_on_a_read_only_filesystem(rendered, kind):
     _, _, objects = rendered
     spec = pod_spec(objects, kind)
@@ -154,7 +159,7 @@ def test_pods_run_as_the_images_non_root_user_on_a_read_only_filesystem(rendered
     assert spec["automountServiceAccountToken"] is False
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", ["Deployment", "Job", "CronJob"])
 def test_the_writable_paths_are_mounted(rendered, kind):
     _, _, objects = rendered
     spec = pod_spec(objects, kind)
@@ -170,7 +175,7 @@ def test_the_writable_paths_are_mounted(rendered, kind):
     assert {mounts["/tmp"], mounts[metrics_dir]} <= empty_dirs  # noqa: S108
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", ["Deployment", "Job", "CronJob"])
 def test_every_container_has_resource_requests_and_limits(rendered, kind):
     _, _, objects = rendered
     (container,) = pod_spec(objects, kind)["containers"]
@@ -218,6 +223,18 @@ def test_the_migration_job_runs_migrate_with_the_apps_image_and_settings(rendere
     assert "migrate" not in str(app.get("command", "")) + str(app.get("args", ""))
 
 
+def test_tokens_are_pruned_daily_one_run_at_a_time_with_the_apps_settings(rendered):
+    _, _, objects = rendered
+    cronjob = one(objects, "CronJob")["spec"]
+    (container,) = pod_spec(objects, "CronJob")["containers"]
+    (app,) = pod_spec(objects, "Deployment")["containers"]
+
+    assert container["command"] == ["python", "manage.py", "prune_tokens"]
+    assert cronjob["concurrencyPolicy"] == "Forbid"
+    assert len(cronjob["schedule"].split()) == 5
+    assert container["image"] == app["image"] and container["envFrom"] == app["envFrom"]
+
+
 def test_the_service_and_ingress_carry_no_affinity(rendered):
     _, _, objects = rendered
 
@@ -238,7 +255,7 @@ def test_every_configured_variable_is_one_the_app_reads(rendered):
     for (kind, _), obj in objects.items():
         if kind in ("ConfigMap", "Secret"):
             names |= set(obj.get("data", {})) | set(obj.get("stringData", {}))
-    for kind in ("Deployment", "Job"):
+    for kind in ("Deployment", "Job", "CronJob"):
         (container,) = pod_spec(objects, kind)["containers"]
         names |= {e["name"] for e in container.get("env", [])}
 
