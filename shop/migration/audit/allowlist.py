@@ -10,6 +10,10 @@ ALLOWED = {
         "the session identity backend: the one place the legacy profile signs in and out "
         "with Django's login()/logout(), chosen by its MIDDLEWARE"
     ),
+    ("carts/locators.py", "session-read"): (
+        "SessionCartLocator, the locator the legacy session cart backend names: the session "
+        "is that cart's owner"
+    ),
     ("carts/backends/session.py", "session-read"): (
         "the legacy session cart backend, named in CARTS by the legacy profile only"
     ),

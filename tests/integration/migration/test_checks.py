@@ -54,6 +54,25 @@ def test_the_legacy_profile_reports_each_piece_of_state_it_keeps():
     assert ids == {"stateless.E004", "stateless.W001", "stateless.W002", "stateless.W003"}
 
 
+LEGACY_ALWAYS = {"stateless.E004", "stateless.W002", "stateless.W003"}
+
+
+@pytest.mark.parametrize(
+    ("store", "expected"),
+    [
+        ("cached_db", {"stateless.W001"}),
+        ("redis", {"stateless.W001"}),
+        # The per-process sessions alias is unsanctioned, and sessions there break.
+        ("locmem", {"stateless.E002", "stateless.E006"}),
+        ("file", {"stateless.E001"}),
+    ],
+)
+def test_each_legacy_session_store_is_reported_for_what_it_costs(store, expected):
+    _, ids, stderr = profile_findings("legacy", "--tag", "stateless", LEGACY_SESSION_STORE=store)
+
+    assert ids == LEGACY_ALWAYS | expected, stderr
+
+
 def test_legacy_commands_still_run_while_the_audit_has_findings():
     status, ids, stderr = profile_findings("legacy")
 
