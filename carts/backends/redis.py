@@ -4,6 +4,10 @@ Every write is a Lua script, so the limit checks, the write and the expiry refre
 happen atomically inside Redis: any number of workers may change one cart at once and no
 update is lost. No read-modify-write happens in Python. Scripts are registered once per
 process and run by their SHA afterwards.
+
+With ``OPTIONS["WAIT_REPLICAS"]`` (default 0) every write is pipelined with a ``WAIT``:
+the write is acknowledged only once that many replicas hold it, so a Sentinel failover
+to one of them keeps it (docs/redis-ha.md has the trade-off and its cost).
 """
 
 from django_redis import get_redis_connection
@@ -87,6 +91,8 @@ class RedisCart(BaseCart):
     def __init__(self, owner, *, request=None, **options):
         super().__init__(owner, request=request, **options)
         self.alias = options.get("ALIAS", "carts")
+        self.wait_replicas = options.get("WAIT_REPLICAS", 0)
+        self.wait_timeout_ms = options.get("WAIT_TIMEOUT_MS", 100)
         self.key = f"{KEY_PREFIX}{owner[0]}:{owner[1]}"
 
     def lines(self):
@@ -102,7 +108,10 @@ class RedisCart(BaseCart):
         return self._write("remove", product_id, 0, 0)
 
     def clear(self):
-        self._call(lambda redis: redis.delete(self.key))
+        if self.wait_replicas:
+            self._call(lambda redis: self._replicated(redis, lambda pipe: pipe.delete(self.key)))
+        else:
+            self._call(lambda redis: redis.delete(self.key))
 
     def take(self, lines):
         args = [self.ttl]
@@ -130,12 +139,32 @@ class RedisCart(BaseCart):
 
     def _run(self, source, keys, args):
         def run(redis):
+            if self.wait_replicas:  # EVAL: a script in a pipeline would cost a SCRIPT EXISTS
+                return self._replicated(
+                    redis, lambda pipe: pipe.eval(source, len(keys), *keys, *args)
+                )
             script = self._scripts.get(source)
             if script is None:
                 script = self._scripts[source] = redis.register_script(source)
             return script(keys=keys, args=args, client=redis)
 
         return self._call(run)
+
+    def _replicated(self, redis, write):
+        """``write(pipeline)`` and a ``WAIT`` in one round trip; the write's reply.
+
+        Fewer than ``wait_replicas`` replicas within ``wait_timeout_ms`` is a
+        ``CartUnavailable``: the write is on the primary but might not survive losing
+        it, so it is not acknowledged (a 503, the outcome unknown to the client, as
+        when an answer is lost in transit).
+        """
+        pipe = redis.pipeline(transaction=False)
+        write(pipe)
+        pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+        reply, replicas = pipe.execute()
+        if replicas < self.wait_replicas:
+            raise CartUnavailable()
+        return reply
 
     def _call(self, operation):
         try:

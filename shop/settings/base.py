@@ -132,6 +132,11 @@ CARTS = {
         "USER_TTL": env.int("CART_USER_TTL_SECONDS", default=60 * 24 * 3600),
         "MAX_LINES": env.int("CART_MAX_LINES", default=100),
         "MAX_QUANTITY": env.int("CART_MAX_QUANTITY", default=99),
+        # Replicas that must hold a cart write before it is acknowledged (WAIT), so
+        # that a failover keeps it; within this many milliseconds (less than the socket
+        # timeout), else the write is a 503. 0: asynchronous replication only.
+        "WAIT_REPLICAS": env.int("CARTS_WAIT_REPLICAS", default=0),
+        "WAIT_TIMEOUT_MS": env.int("CARTS_WAIT_TIMEOUT_MS", default=100),
     },
 }
 CART_COOKIE = "shop_cart"
