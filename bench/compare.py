@@ -25,7 +25,8 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shop import localcluster
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy" / "dev"))
+import localcluster
 
 ROOT = localcluster.BASE_DIR
 DATABASE = "stateless_shop_bench"

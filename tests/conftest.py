@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.db import connection
 from django_redis import get_redis_connection
 
-from shop import localcluster
+import localcluster
 
 
 @pytest.fixture(scope="session", autouse=True)

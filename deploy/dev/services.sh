@@ -5,7 +5,8 @@
 #   deploy/dev/services.sh run    Redis, PostgreSQL (SQLite fallback), nginx
 #   deploy/dev/services.sh test   the same, PostgreSQL required, plus Chromium
 #
-# The S3 endpoint (moto) is started by `manage.py runcluster` and by the test fixtures.
+# The S3 endpoint (moto) is started by the local cluster (deploy/dev/localcluster, behind
+# `make run`) and by the test fixtures.
 set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/../.."

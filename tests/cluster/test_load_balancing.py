@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import requests
 
-from shop.localcluster import NGINX_CONF
+from localcluster import NGINX_CONF
 from tests.factories import APP_HASHER, make_product, make_staff
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from PIL import Image
 
+from localcluster import free_port
 from shop.catalog.models import Product
-from shop.localcluster import free_port
 from tests.factories import image_upload, make_category, make_product
 
 pytestmark = pytest.mark.django_db

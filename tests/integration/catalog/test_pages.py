@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from shop.localcluster import free_port
+from localcluster import free_port
 from tests.factories import image_upload, make_category, make_product
 
 pytestmark = pytest.mark.django_db

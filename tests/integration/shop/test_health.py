@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from shop.localcluster import free_port
+from localcluster import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from shop.localcluster import BASE_DIR
+from localcluster import BASE_DIR
 
 SCRIPT = """
 import json, threading
