@@ -10,6 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop.core.api import validated
+
 from . import services
 from .exceptions import InvalidCredentials, InvalidToken
 from .keys import get_keyring
@@ -52,16 +54,11 @@ class _PublicApi(APIView):
         # A failed sign-in or refresh is a 401 with a challenge, not DRF's fallback 403.
         return 'Bearer realm="api"'
 
-    def valid(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
 
 class RegisterApi(_PublicApi):
     @extend_schema(request=CredentialsSerializer, responses={201: UserSerializer})
     def post(self, request):
-        data = self.valid(CredentialsSerializer)
+        data = validated(CredentialsSerializer, request.data)
         try:
             user = services.user_register(email=data["email"], password=data["password"])
         except DjangoValidationError as exc:
@@ -74,7 +71,7 @@ class TokenApi(_PublicApi):
 
     @extend_schema(request=CredentialsSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
-        data = self.valid(CredentialsSerializer)
+        data = validated(CredentialsSerializer, request.data)
         try:
             user = services.user_authenticate(
                 request=request, email=data["email"], password=data["password"]
@@ -87,7 +84,7 @@ class TokenApi(_PublicApi):
 class RefreshApi(_PublicApi):
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
-        data = self.valid(RefreshSerializer)
+        data = validated(RefreshSerializer, request.data)
         try:
             pair = services.sign_in_refresh(raw_refresh=data["refresh"])
         except InvalidToken as exc:
@@ -100,7 +97,7 @@ class LogoutApi(_PublicApi):
 
     @extend_schema(request=RefreshSerializer, responses={204: None})
     def post(self, request):
-        data = self.valid(RefreshSerializer)
+        data = validated(RefreshSerializer, request.data)
         try:
             services.sign_out(raw_refresh=data["refresh"])
         except InvalidToken as exc:

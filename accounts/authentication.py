@@ -1,6 +1,8 @@
-"""DRF authentication by JWT: a Bearer header, or the browser's access cookie."""
+"""DRF authentication: a Bearer header, else the identity the middleware installed.
 
-from functools import cached_property
+Both feed ``request.identity`` (``accounts.identity``), so code below DRF (the cart,
+checkout) asks one interface whichever credential the request carried.
+"""
 
 from rest_framework import exceptions
 from rest_framework.authentication import (
@@ -8,69 +10,80 @@ from rest_framework.authentication import (
     SessionAuthentication,
     get_authorization_header,
 )
-from rest_framework_simplejwt.models import TokenUser as SimpleTokenUser
 
 from . import services
-from .exceptions import IdentityUnavailable, InvalidToken
+from .exceptions import InvalidToken
+from .identity.bearer import BearerIdentity
 
 
-class TokenUser(SimpleTokenUser):
-    """The user a valid access token names, without a database query.
+class RequestUser:
+    """The user an identity names, by id alone: no database query.
 
-    Tokens of deactivated or deleted users are revoked when that happens (see
-    ``User.save`` and ``accounts.signals``), so trusting the token here is safe.
+    Enough for permissions (``is_authenticated``) and for selecting the user's rows
+    (``id``). Tokens of deactivated or deleted users are revoked when that happens (see
+    ``accounts.signals``), so trusting a valid token's id is safe; views that need the
+    user's fields load the row (see ``MeApi``).
     """
 
-    @cached_property
-    def id(self):
-        return int(super().id)
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
 
-    @cached_property
-    def pk(self):
-        return self.id
+    def __init__(self, user_id):
+        self.id = self.pk = user_id
+
+    def __str__(self):
+        return f"user {self.id}"
 
 
 class JWTAuthentication(BaseAuthentication):
-    """``Authorization: Bearer <access>``, else the access cookie (then CSRF applies).
+    """``Authorization: Bearer <access>``: API clients.
 
-    Returns None when the request carries neither ("not my credential"); raises
-    ``AuthenticationFailed`` for a Bearer token that is bad. A bad cookie is treated as
-    no cookie: the middleware tries to rotate it and clears it otherwise.
+    Returns None without a Bearer header ("not my credential"); raises
+    ``AuthenticationFailed`` for a Bearer token that is bad. A good one becomes the
+    request's identity (``BearerIdentity``) for the rest of the request.
     """
 
     keyword = b"bearer"
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
-        if header and header[0].lower() == self.keyword:
-            if len(header) != 2:
-                raise exceptions.AuthenticationFailed("Malformed Authorization header.")
-            try:
-                token = services.access_token_validate(header[1].decode("latin-1"))
-            except InvalidToken as exc:
-                raise exceptions.AuthenticationFailed(
-                    "The access token is invalid or expired.", code="token_not_valid"
-                ) from exc
-            return self._authenticated(request, token)
-        if header:
-            return None  # another scheme: not ours
-        identity = getattr(request._request, "auth_cookies", None)
-        token = identity.access_token() if identity is not None else None
-        if token is None:
-            if identity is not None and identity.unavailable:
-                raise IdentityUnavailable()  # cookies we cannot check: 503, not 401
+        if not header or header[0].lower() != self.keyword:
             return None
-        # Cookies ride along on cross-site requests; a cookie-authenticated write must
-        # prove it comes from our pages. DRF's own check, reused.
-        SessionAuthentication().enforce_csrf(request)
-        return self._authenticated(request, token)
-
-    @staticmethod
-    def _authenticated(request, token):
-        user = TokenUser(token)
-        # For code below DRF (the cart's owner) that must not load the user row.
-        request._request.authenticated_user_id = user.id
-        return user, token
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        try:
+            token = services.access_token_validate(header[1].decode("latin-1"))
+        except InvalidToken as exc:
+            raise exceptions.AuthenticationFailed(
+                "The access token is invalid or expired.", code="token_not_valid"
+            ) from exc
+        django_request = request._request
+        identity = BearerIdentity(django_request, token, displaced=django_request.identity)
+        django_request.identity = identity
+        return RequestUser(identity.user_id), token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class IdentityAuthentication(BaseAuthentication):
+    """The identity the profile's middleware installed: JWT cookies, a session, ...
+
+    Returns None for an anonymous request, and for one with an ``Authorization`` header
+    (its own credential, read by the class for that scheme or refused: cookies never
+    stand in for it). When the identity rides on a cookie, the request must also prove
+    it comes from our pages: DRF's CSRF check, as ``SessionAuthentication`` does. Raises
+    ``IdentityUnavailable`` (a 503) when the cookies cannot be checked now.
+    """
+
+    def authenticate(self, request):
+        if get_authorization_header(request):
+            return None
+        identity = request._request.identity
+        user_id = identity.user_id
+        if user_id is None:
+            return None
+        if identity.carried_by_cookie:
+            SessionAuthentication().enforce_csrf(request)  # DRF's own check, reused
+        return RequestUser(user_id), None

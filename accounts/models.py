@@ -40,21 +40,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
 
-    def save(self, *args, **kwargs):
-        """Save; a changed password or a deactivation ends every sign-in of the user.
-
-        Enforced here rather than in each view because passwords change in many places
-        (account page, admin, ``changepassword``, shell) and a stolen session must not
-        survive any of them. ``set_password`` leaves the new password in ``_password``
-        until the save.
-        """
-        ends_sign_ins = self.pk is not None and (self._password is not None or not self.is_active)
-        super().save(*args, **kwargs)
-        if ends_sign_ins:
-            from .services import user_revoke_all  # services import this module
-
-            user_revoke_all(user_id=self.pk)
-
 
 class SignIn(models.Model):
     """One device's sign-in: a chain of rotating refresh tokens with one current token.

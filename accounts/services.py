@@ -166,14 +166,6 @@ def user_revoke_all(*, user_id: int) -> int:
     return sign_in_revoke(user_id=user_id, ids=ids)
 
 
-def user_change_password(*, user, new_password: str, user_agent: str = "") -> TokenPair:
-    """Set a new password, end every sign-in, and sign this device in again."""
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save()  # User.save ends every sign-in when the password changes
-        return sign_in_create(user=user, user_agent=user_agent)
-
-
 def access_token_validate(raw: str) -> AccessToken:
     """A verified, unrevoked access token; raises ``InvalidToken`` otherwise.
 

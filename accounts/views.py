@@ -1,72 +1,32 @@
-"""Account pages: register, sign in, sign out, and the account page with its devices."""
+"""Account pages: register, sign in, sign out, and the account page with its devices.
 
-from contextlib import suppress
+Signing in and out goes through ``request.identity`` (``accounts.identity``), so these
+views are the same whichever way the profile carries a sign-in.
+"""
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout as auth_logout
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .exceptions import InvalidToken
 from .forms import RegisterForm, SignInForm
 
 
-def _sign_in(request, user):
-    """Sign the browser in: JWT cookies, or Django's session login in the legacy profile.
-
-    Which one follows from the middleware in use (``JWTCookieMiddleware`` sets
-    ``request.auth_cookies``), so the profiles differ in settings only.
-    """
-    cookies = getattr(request, "auth_cookies", None)
-    if cookies is None:
-        auth_login(request, user)  # rotates the CSRF token and sends user_logged_in
-        return
-    cookies.signed_in(services.sign_in_start(request=request, user=user))
-    rotate_token(request)  # a new CSRF secret for the new identity
-
-
-def _sign_out(request):
-    """End this browser's sign-in (its refresh and access tokens die now)."""
-    cookies = getattr(request, "auth_cookies", None)
-    if cookies is None:
-        auth_logout(request)
-        return
-    refresh = request.COOKIES.get(settings.AUTH_REFRESH_COOKIE)
-    if refresh:
-        # Already ended or expired: signing out is what the user wants anyway.
-        with suppress(InvalidToken):
-            services.sign_out(raw_refresh=refresh)
-    user = request.user if request.user.is_authenticated else None
-    cookies.signed_out()
-    # As Django's logout() does: the carts app resets the header's count on it.
-    user_logged_out.send(sender=type(user), request=request, user=user)
-
-
-def _current_sign_in(request):
-    cookies = getattr(request, "auth_cookies", None)
-    return cookies.sign_in_id() if cookies is not None else None
-
-
 class SignInView(auth_views.LoginView):
-    """Django's LoginView, signing in with JWT cookies instead of a session."""
+    """Django's LoginView, signing in through the request's identity."""
 
     form_class = SignInForm
     template_name = "accounts/login.html"
 
     def form_valid(self, form):
-        _sign_in(self.request, form.get_user())
+        self.request.identity.sign_in(form.get_user())
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
@@ -84,9 +44,9 @@ class SignOutView(auth_views.LogoutView):
     next_page = "accounts:login"
 
     def post(self, request, *args, **kwargs):
-        _sign_out(request)
+        request.identity.sign_out()
         messages.info(request, "You are signed out.")
-        # LogoutView.post without its logout(), which _sign_out has done the right way.
+        # LogoutView.post without its logout(): the identity has signed out its own way.
         redirect_to = self.get_success_url()
         if redirect_to != request.get_full_path():
             return HttpResponseRedirect(redirect_to)
@@ -100,19 +60,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):
-        cookies = getattr(self.request, "auth_cookies", None)
-        if cookies is None:  # legacy: Django's own way, keeping this session
-            form.save()
-            update_session_auth_hash(self.request, form.user)
-        else:
-            cookies.signed_in(
-                services.user_change_password(
-                    user=form.user,
-                    new_password=form.cleaned_data["new_password1"],
-                    user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
-                )
-            )
-            rotate_token(self.request)
+        # One transaction: if the old sign-ins cannot be ended (Redis down), the password
+        # stays as it was and the shopper gets a 503, never a half-done change.
+        with transaction.atomic():
+            form.save()  # ends every sign-in of the user (accounts.signals)
+            self.request.identity.password_changed(form.user)
         messages.success(self.request, "Password changed. Every other device was signed out.")
         return HttpResponseRedirect(self.get_success_url())
 
@@ -131,7 +83,7 @@ def register(request):
             for field, errors in exc.message_dict.items():
                 form.add_error("password1" if field == "password" else field, errors)
         else:
-            _sign_in(request, user)
+            request.identity.sign_in(user)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("accounts:account")
     return render(
@@ -149,8 +101,8 @@ def account(request):
 @login_required
 def end_sign_in(request, sign_in_id):
     services.sign_in_revoke(user_id=request.user.pk, ids=[sign_in_id])
-    if sign_in_id == _current_sign_in(request):
-        _sign_out(request)
+    if sign_in_id == request.identity.sign_in_id:
+        request.identity.sign_out()
         return redirect(reverse("accounts:login"))
     messages.success(request, "That device is signed out.")
     return redirect("accounts:account")
@@ -160,7 +112,7 @@ def end_sign_in(request, sign_in_id):
 @login_required
 def sign_out_everywhere(request):
     count = services.user_revoke_all(user_id=request.user.pk)
-    _sign_out(request)
+    request.identity.sign_out()
     messages.success(request, f"Signed out on {count} device{'s' if count != 1 else ''}.")
     return redirect("accounts:login")
 
@@ -168,5 +120,5 @@ def sign_out_everywhere(request):
 def _account_context(request):
     return {
         "sign_ins": selectors.active_sign_ins(user_id=request.user.pk),
-        "current_sign_in": _current_sign_in(request),
+        "current_sign_in": request.identity.sign_in_id,
     }

@@ -7,10 +7,11 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop import idempotency
+from shop.core import idempotency
+from shop.core.api import validated
 
 from . import services
-from .idempotency import add_once
+from .forms import MAX_PRODUCT_ID, MAX_QUANTITY_INPUT
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -23,12 +24,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class AddSerializer(serializers.Serializer):
-    product_id = StrictIntegerField(min_value=1, max_value=2**31 - 1)
-    quantity = StrictIntegerField(min_value=1, max_value=999, default=1)
+    product_id = StrictIntegerField(min_value=1, max_value=MAX_PRODUCT_ID)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY_INPUT, default=1)
 
 
 class SetSerializer(serializers.Serializer):
-    quantity = StrictIntegerField(min_value=0, max_value=999)
+    quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY_INPUT)
 
 
 class CartLineSerializer(serializers.Serializer):
@@ -65,38 +66,34 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 class CartApiView(APIView):
     """Base of the cart endpoints.
 
-    A write needs the CSRF token exactly when a cookie names the cart or the user: a
-    browser's cookies ride along on cross-site requests. A client that sends its cart
-    token in ``X-Cart-Token``, a Bearer token, or no cookie at all has nothing to forge.
+    A write needs the CSRF token exactly when a cookie names the cart or the user (see
+    ``CartLocator.carried_by_cookie``): a browser's cookies ride along on cross-site
+    requests. A client that sends its cart token in ``X-Cart-Token``, a Bearer token, or
+    no cookie at all has nothing to forge. The header's count is recorded by the cart
+    itself (``carts.locators``).
     """
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD", "OPTIONS") and (
-            request.cart_session.carried_by_cookie()
+            request.cart_locator.carried_by_cookie()
         ):
             SessionAuthentication().enforce_csrf(request)
 
-    def cart_response(self, view, status_code=status.HTTP_200_OK):
-        self.request.cart_session.count = view.total_quantity
+    @staticmethod
+    def cart_response(view, status_code=status.HTTP_200_OK):
         return Response(CartSerializer(view).data, status=status_code)
-
-    def valid(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
 
 @extend_schema(parameters=[TOKEN_PARAMETER])
 class CartApi(CartApiView):
     @extend_schema(responses={200: CartSerializer})
     def get(self, request):
-        return self.cart_response(services.cart_view(cart=request.cart_session.cart()))
+        return self.cart_response(services.cart_view(cart=request.cart_locator.cart()))
 
     @extend_schema(responses={204: None})
     def delete(self, request):
-        services.cart_clear(cart=request.cart_session.cart())
-        request.cart_session.count = 0
+        services.cart_clear(cart=request.cart_locator.cart())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -105,39 +102,30 @@ class CartItemsApi(CartApiView):
     @extend_schema(request=AddSerializer, responses={200: CartSerializer})
     def post(self, request):
         key = idempotency.parse_key(request)
-        data = self.valid(AddSerializer)
+        data = validated(AddSerializer, request.data)
         if key is None:
-            return self._add(data)
-        replayed, status_code, body = add_once(
-            request,
+            cart = request.cart_locator.cart(create=True)
+            return self.cart_response(services.cart_add(cart=cart, **data))
+        added, replayed = services.cart_add_once(
+            carts=request.cart_locator,
             key=key,
             fingerprint=idempotency.fingerprint("POST", request.path, data),
-            add=lambda: (status.HTTP_200_OK, self._add(data).data),
+            **data,
         )
-        response = Response(body, status=status_code)
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
-
-    def _add(self, data):
-        cart = self.request.cart_session.cart(create=True)
-        view = services.cart_add(
-            cart=cart, product_id=data["product_id"], quantity=data["quantity"]
-        )
-        return self.cart_response(view)
+        return idempotency.mark_replayed(self.cart_response(added.view), replayed)
 
 
 @extend_schema(parameters=[TOKEN_PARAMETER])
 class CartItemApi(CartApiView):
     @extend_schema(request=SetSerializer, responses={200: CartSerializer})
     def put(self, request, product_id):
-        data = self.valid(SetSerializer)
-        cart = request.cart_session.cart(create=True)
+        data = validated(SetSerializer, request.data)
+        cart = request.cart_locator.cart(create=True)
         return self.cart_response(
             services.cart_set(cart=cart, product_id=product_id, quantity=data["quantity"])
         )
 
     @extend_schema(responses={200: CartSerializer})
     def delete(self, request, product_id):
-        cart = request.cart_session.cart()
+        cart = request.cart_locator.cart()
         return self.cart_response(services.cart_remove(cart=cart, product_id=product_id))

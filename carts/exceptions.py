@@ -20,3 +20,18 @@ class InvalidCartRequest(Exception):
         self.field = field
         self.code = code
         self.available = available
+
+
+class CartLimitExceeded(Exception):
+    """A backend write that would break a limit; nothing was changed.
+
+    ``reason`` is ``"quantity"`` (the line would exceed ``limit``) or ``"lines"`` (a new
+    line beyond ``max_lines``); ``current`` is the line's quantity before the write.
+    Raised by backends (see ``carts.backends.base``); services turn it into an
+    ``InvalidCartRequest`` that says why.
+    """
+
+    def __init__(self, reason, current):
+        super().__init__(reason)
+        self.reason = reason
+        self.current = current

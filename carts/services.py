@@ -4,13 +4,20 @@ Carts store product ids and quantities only. Names, prices and stock come from t
 catalog's product summaries; checkout re-reads prices and stock from the database.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from shop.catalog.summaries import summaries
+from shop.core import idempotency
+from shop.core.exceptions import IdempotencyMismatch, InvalidIdempotencyKey
 
-from .backends.base import CartLimitExceeded, MergeReport
-from .exceptions import InvalidCartRequest
+from .backends.base import MergeReport
+from .exceptions import CartLimitExceeded, InvalidCartRequest
+
+# A guest's first add has no cart to scope its key to: it shares one scope with every
+# client, and its replay hands out a cart token, so only an unguessable key may open it.
+FIRST_ADD_SCOPE = "cart-add:new-guest"
+FIRST_ADD_MIN_KEY_LENGTH = 32  # a UUID's hex digits
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,34 @@ class CartView:
 EMPTY = CartView(lines=[])
 
 
+@dataclass(frozen=True)
+class Added(idempotency.Outcome):
+    """An add's outcome, recorded with its Idempotency-Key: the cart as it was right
+    after the add, and the cart token the add issued (a guest's first add), if any."""
+
+    kind = "cart-added"
+    view: CartView
+    cart_token: str | None = None
+
+    def to_record(self):
+        return {"view": asdict(self.view), "cart_token": self.cart_token}
+
+    @classmethod
+    def from_record(cls, data):
+        view = data["view"]
+        lines = [
+            CartLine(
+                **{
+                    **line,
+                    "unit_price": Decimal(line["unit_price"]),
+                    "line_total": Decimal(line["line_total"]),
+                }
+            )
+            for line in view["lines"]
+        ]
+        return cls(CartView(lines=lines, notices=view["notices"]), data["cart_token"])
+
+
 def cart_view(*, cart) -> CartView:
     """The cart as the shopper sees it: lines of products that can still be bought.
 
@@ -58,6 +93,50 @@ def cart_add(*, cart, product_id, quantity) -> CartView:
         raise InvalidCartRequest("Add at least 1.", field="quantity")
     product = _buyable(product_id)
     return _view(_write(cart.add, product, quantity, cart.max_quantity))
+
+
+def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Added, bool]:
+    """Add to the request's cart once per Idempotency-Key; return ``(Added, replayed)``.
+
+    ``carts`` is the request's cart locator (``request.cart_locator``); a replay hands
+    back the token the first add issued. The key is scoped to the cart. A guest's very
+    first add (no cart yet) is scoped to the key alone, and only an unguessable key may
+    open that scope (``InvalidIdempotencyKey`` otherwise); a retry after a lost response
+    so lands in the same new cart, and a retry that already carries its token replays it
+    too. An add that raises (``InvalidCartRequest``) is not recorded, so a corrected
+    retry with the same key goes through. The runner's errors as ``run_once`` raises.
+    """
+    scope = carts.idempotency_scope()
+    if scope is None:
+        if len(key) < FIRST_ADD_MIN_KEY_LENGTH:
+            raise InvalidIdempotencyKey(
+                "A guest's first add needs an Idempotency-Key of at least "
+                f"{FIRST_ADD_MIN_KEY_LENGTH} random characters, such as a UUID."
+            )
+        scope = FIRST_ADD_SCOPE
+    else:
+        scope = f"cart-add:{scope}"
+        # The key may have created this very cart (the client kept the token the first
+        # answer gave it): only the holder of that token may replay it.
+        created = idempotency.recorded(scope=FIRST_ADD_SCOPE, key=key, fingerprint=fingerprint)
+        if created is not None and carts.holds_guest_token(created[0].cart_token):
+            added, same_request = created
+            if not same_request:
+                raise IdempotencyMismatch()
+            carts.reissue(added.cart_token)  # the same answer, header too
+            return added, True
+
+    def add():
+        cart = carts.cart(create=True)
+        view = cart_add(cart=cart, product_id=product_id, quantity=quantity)
+        return Added(view=view, cart_token=carts.issued_token)
+
+    added, replayed = idempotency.run_once(
+        scope=scope, key=key, fingerprint=fingerprint, action=add
+    )
+    if replayed:
+        carts.reissue(added.cart_token)
+    return added, replayed
 
 
 def cart_set(*, cart, product_id, quantity) -> CartView:

@@ -1,4 +1,7 @@
-"""Cart pages: they work as plain form posts, each answered with a redirect (PRG)."""
+"""Cart pages: they work as plain form posts, each answered with a redirect (PRG).
+
+The header's count is recorded by the cart itself (``carts.locators``), not here.
+"""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -6,17 +9,20 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from shop import idempotency
+from shop.core import idempotency
+from shop.core.exceptions import (
+    IdempotencyInProgress,
+    IdempotencyMismatch,
+    InvalidIdempotencyKey,
+)
 
 from . import services
 from .exceptions import InvalidCartRequest
-from .forms import AddToCartForm, SetQuantityForm
-from .idempotency import add_once
+from .forms import MAX_QUANTITY_INPUT, AddToCartForm, SetQuantityForm
 
 
 def cart_page(request):
-    view = services.cart_view(cart=request.cart_session.cart())
-    request.cart_session.count = view.total_quantity
+    view = services.cart_view(cart=request.cart_locator.cart())
     return render(request, "carts/cart.html", {"cart": view})
 
 
@@ -25,37 +31,29 @@ def add(request):
     form = AddToCartForm(request.POST)
     back = _back(request)
     if not form.is_valid():
-        messages.error(request, "Choose a quantity between 1 and 999.")
+        messages.error(request, f"Choose a quantity between 1 and {MAX_QUANTITY_INPUT}.")
         return redirect(back)
     data = form.cleaned_data
-
-    def add_to_cart():
-        view = services.cart_add(
-            cart=request.cart_session.cart(create=True),
-            product_id=data["product_id"],
-            quantity=data["quantity"],
-        )
-        request.cart_session.count = view.total_quantity
-        return 302, None
-
     try:
         if data["idempotency_key"]:
-            replayed, _, _ = add_once(
-                request,
+            _, replayed = services.cart_add_once(
+                carts=request.cart_locator,
                 key=data["idempotency_key"],
                 fingerprint=idempotency.fingerprint(data["product_id"], data["quantity"]),
-                add=add_to_cart,
+                product_id=data["product_id"],
+                quantity=data["quantity"],
             )
         else:
-            replayed, _, _ = (False, *add_to_cart())
-    except (
-        InvalidCartRequest,
-        idempotency.IdempotencyMismatch,
-        idempotency.InvalidIdempotencyKey,
-    ) as exc:
+            services.cart_add(
+                cart=request.cart_locator.cart(create=True),
+                product_id=data["product_id"],
+                quantity=data["quantity"],
+            )
+            replayed = False
+    except (InvalidCartRequest, IdempotencyMismatch, InvalidIdempotencyKey) as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    except idempotency.IdempotencyInProgress:
+    except IdempotencyInProgress:
         messages.info(request, "Still adding that to your cart; have a look in a moment.")
         return redirect("carts:cart")
     if not replayed:
@@ -67,25 +65,22 @@ def add(request):
 def set_quantity(request, product_id):
     form = SetQuantityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a quantity between 0 and 999.")
+        messages.error(request, f"Choose a quantity between 0 and {MAX_QUANTITY_INPUT}.")
         return redirect("carts:cart")
     try:
-        view = services.cart_set(
-            cart=request.cart_session.cart(create=True),
+        services.cart_set(
+            cart=request.cart_locator.cart(create=True),
             product_id=product_id,
             quantity=form.cleaned_data["quantity"],
         )
     except InvalidCartRequest as exc:
         messages.error(request, str(exc))
-        return redirect("carts:cart")
-    request.cart_session.count = view.total_quantity
     return redirect("carts:cart")
 
 
 @require_POST
 def remove(request, product_id):
-    view = services.cart_remove(cart=request.cart_session.cart(), product_id=product_id)
-    request.cart_session.count = view.total_quantity
+    services.cart_remove(cart=request.cart_locator.cart(), product_id=product_id)
     messages.success(request, "Removed from your cart.")
     return redirect("carts:cart")
 

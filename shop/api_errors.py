@@ -3,8 +3,9 @@
 Every error response is JSON shaped ``{"detail": <readable sentence>, "code": <stable
 machine code>}``, plus ``"errors": {field: [messages]}`` for invalid input. The domain
 exceptions of the services (``CartUnavailable``, ``EmptyCart``, the idempotency errors…)
-are mapped to HTTP in ``DOMAIN_ERRORS``; a 409 for stock is a recorded checkout outcome
-and is built by the checkout itself.
+are mapped to HTTP in ``DOMAIN_ERRORS``; those with a body of their own
+(``InvalidCartRequest``, ``OutOfStock``) in ``exception_handler``; a replayed
+``OutOfStock`` (a recorded checkout answer) says so in ``Idempotent-Replayed``.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -17,8 +18,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.exceptions import IdentityUnavailable, LoginThrottled
 from carts.exceptions import CartUnavailable, InvalidCartRequest
 
-from . import idempotency
-from .orders.exceptions import EmptyCart, UnknownPaymentMethod
+from .core import exceptions as idempotency
+from .core.idempotency import mark_replayed
+from .orders.exceptions import EmptyCart, OutOfStock, UnknownPaymentMethod
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -84,6 +86,10 @@ def exception_handler(exc, context):
         if exc.available is not None:
             body["available"] = exc.available
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OutOfStock):
+        body = {**error_body(str(exc), "out_of_stock"), "lines": exc.lines}
+        response = Response(body, status=status.HTTP_409_CONFLICT)
+        return mark_replayed(response, exc.replayed)  # a recorded checkout answer
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -111,15 +117,6 @@ def _first_message(errors):
 def json_error(detail, code, status_code, errors=None):
     """A Django ``JsonResponse`` in the API's error shape, for code outside DRF views."""
     return JsonResponse(error_body(detail, code, errors), status=status_code)
-
-
-def form_errors(form, rename=None):
-    """A Django form's errors as the API's ``errors`` object, fields renamed if asked."""
-    rename = rename or {}
-    return {
-        rename.get(field, field): [error["message"] for error in errors]
-        for field, errors in form.errors.get_json_data().items()
-    }
 
 
 # The outages among the domain errors, with their codes, for the page-side handler.

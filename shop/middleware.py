@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from .api_errors import OUTAGE_CODES, json_error
+from .core.http import is_api_request
 
 
 class ServedByMiddleware:
@@ -42,7 +43,7 @@ class DomainErrorMiddleware:
         )
         if code is None:
             return None
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             return json_error(str(exception), code, 503)
         response = render(request, "errors/503.html", {"message": str(exception)}, status=503)
         response["Retry-After"] = "5"

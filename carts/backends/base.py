@@ -8,18 +8,10 @@ the write, so concurrent writers can never push a cart past them.
 
 from dataclasses import dataclass, field
 
+from ..exceptions import CartLimitExceeded
+from ..locators import CartLocator
 
-class CartLimitExceeded(Exception):
-    """A write that would break a limit; nothing was changed.
-
-    ``reason`` is ``"quantity"`` (the line would exceed ``limit``) or ``"lines"`` (a new
-    line beyond ``max_lines``); ``current`` is the line's quantity before the write.
-    """
-
-    def __init__(self, reason, current):
-        super().__init__(reason)
-        self.reason = reason
-        self.current = current
+__all__ = ["BaseCart", "CartLimitExceeded", "MergeReport"]
 
 
 @dataclass
@@ -42,8 +34,13 @@ class BaseCart:
     ``GUEST_TTL`` and ``USER_TTL`` (seconds of inactivity before a cart expires).
     """
 
-    # Whether carts are named by their owner (user id or guest token). The session
-    # backend is not: the session is the cart's identity.
+    # How a request finds its cart in this backend (``request.cart_locator``): by its
+    # owner, the signed-in user or the guest token. A backend whose carts live in
+    # something the request already carries (the session) names its own locator.
+    locator_class = CartLocator
+
+    # Whether carts are named by their owner (user id or guest token); read by
+    # carts.checks only (the session backend is not: the session is the cart).
     keyed_by_owner = True
 
     def __init__(self, owner, *, request=None, **options):

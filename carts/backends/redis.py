@@ -13,8 +13,8 @@ to one of them keeps it (docs/redis-ha.md has the trade-off and its cost).
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
-from ..exceptions import CartUnavailable
-from .base import BaseCart, CartLimitExceeded, MergeReport
+from ..exceptions import CartLimitExceeded, CartUnavailable
+from .base import BaseCart, MergeReport
 
 KEY_PREFIX = "cart:"
 

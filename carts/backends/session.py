@@ -6,12 +6,15 @@ and the sticky sessions it needs without a shared session store, is why it is th
 "before" of the migration.
 """
 
-from .base import BaseCart, CartLimitExceeded, MergeReport
+from ..exceptions import CartLimitExceeded
+from ..locators import SessionCartLocator
+from .base import BaseCart, MergeReport
 
 SESSION_KEY = "cart"
 
 
 class SessionCart(BaseCart):
+    locator_class = SessionCartLocator
     keyed_by_owner = False
 
     def __init__(self, owner, *, request=None, session=None, **options):

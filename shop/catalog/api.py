@@ -4,7 +4,7 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from shop.api_errors import form_errors
+from shop.core.api import form_errors
 
 from . import selectors
 from .forms import CatalogQueryForm
@@ -31,7 +31,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class ProductPagination(PageNumberPagination):
-    page_size = 24
+    page_size = selectors.PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 100
 

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from .models import Category, Product
 
+PAGE_SIZE = 24  # products per catalog page, in the storefront and the API alike
 SORT_ORDERS = {
     "name": ("name", "id"),
     "price": ("price", "id"),

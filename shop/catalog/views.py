@@ -1,5 +1,3 @@
-import uuid
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -7,13 +5,10 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 
-from carts.forms import AddToCartForm
-
 from . import selectors
 from .forms import CatalogQueryForm
 from .models import Product
 
-PAGE_SIZE = 24
 SORT_LABELS = [
     ("name", "Name"),
     ("price", "Price: low to high"),
@@ -31,7 +26,7 @@ def product_list(request):
     query = CatalogQueryForm(request.GET)
     valid = query.is_valid()
     products = selectors.product_list(**query.cleaned_data) if valid else Product.objects.none()
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(products, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "query": query,
         "sort_choices": SORT_LABELS,
@@ -54,10 +49,10 @@ def product_list(request):
 
 @cache_control(private=True, no_cache=True)
 def product_detail(request, slug):
-    """The product page; private, as its add-to-cart form carries a CSRF token."""
+    """The product page; private, as its add-to-cart form (the cart's
+    ``{% add_to_cart_form %}``) carries a CSRF token."""
     try:
         product = selectors.product_get(slug=slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    form = AddToCartForm(initial={"product_id": product.pk, "idempotency_key": uuid.uuid4().hex})
-    return render(request, "catalog/product_detail.html", {"product": product, "form": form})
+    return render(request, "catalog/product_detail.html", {"product": product})

@@ -9,12 +9,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop import idempotency
-from shop.api_errors import form_errors
+from shop.core import idempotency
+from shop.core.api import form_errors
 
-from . import selectors
+from . import selectors, services
 from .forms import ADDRESS_FIELDS, address_form
-from .idempotency import checkout_with_key
 from .models import Order
 from .serializers import OrderSerializer, describe
 
@@ -34,6 +33,9 @@ class CheckoutSerializer(serializers.Serializer):
 
 
 class CheckoutApi(APIView):
+    """Places the order (201); ``OutOfStock`` becomes the 409 naming the short lines
+    (shop.api_errors), replayed as it was, with ``Idempotent-Replayed: true``."""
+
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
@@ -48,17 +50,16 @@ class CheckoutApi(APIView):
     def post(self, request):
         key = idempotency.parse_key(request, required=True)
         address, payment_method = self._valid_input(key)
-        replayed, status_code, body = checkout_with_key(
-            user_id=request.user.id,
-            cart=request.cart_session.cart(),
+        user_id = request.identity.user_id
+        placed, replayed = services.checkout_once(
+            user_id=user_id,
+            cart=request.cart_locator.cart(),
             address=address,
             key=key,
             payment_method=payment_method,
         )
-        response = Response(body, status=status_code)
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        order = selectors.order_get(user_id=user_id, order_id=placed.order_id)
+        return idempotency.mark_replayed(Response(describe(order), status=201), replayed)
 
     def _valid_input(self, key):
         if not isinstance(self.request.data, dict):
@@ -74,7 +75,7 @@ class CheckoutApi(APIView):
 
 
 class OrderPagination(PageNumberPagination):
-    page_size = 20
+    page_size = selectors.ORDERS_PER_PAGE
 
 
 class OrderListApi(generics.ListAPIView):
@@ -83,7 +84,7 @@ class OrderListApi(generics.ListAPIView):
     pagination_class = OrderPagination
 
     def get_queryset(self):
-        return selectors.order_list(user_id=self.request.user.id)
+        return selectors.order_list(user_id=self.request.identity.user_id)
 
 
 class OrderDetailApi(APIView):
@@ -92,7 +93,7 @@ class OrderDetailApi(APIView):
     @extend_schema(responses={200: OrderSerializer})
     def get(self, request, order_id):
         try:
-            order = selectors.order_get(user_id=request.user.id, order_id=order_id)
+            order = selectors.order_get(user_id=request.identity.user_id, order_id=order_id)
         except Order.DoesNotExist:
             raise NotFound("No such order.") from None
         return Response(describe(order))

@@ -2,6 +2,8 @@ from django.db.models import QuerySet
 
 from .models import Order
 
+ORDERS_PER_PAGE = 20
+
 
 def order_list(*, user_id: int) -> QuerySet[Order]:
     """The user's orders, newest first, with their lines."""

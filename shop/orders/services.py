@@ -9,7 +9,7 @@ the lines and totals are written. What was bought leaves the cart, and the e-mai
 out, only after commit.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from shop.catalog.models import Product
 from shop.catalog.summaries import bump_catalog_version
+from shop.core import idempotency
+from shop.core.exceptions import IdempotencyMismatch
 
 from . import emails, payments
-from .exceptions import EmptyCart, OutOfStock
+from .exceptions import DuplicateCheckout, EmptyCart, OutOfStock
 from .models import Order, OrderLine
 
 
@@ -34,12 +36,57 @@ class ShippingAddress:
     line2: str = ""
 
 
-class DuplicateCheckout(Exception):
-    """Another request with the same key created its order first (the key's order)."""
+@dataclass(frozen=True)
+class Placed(idempotency.Outcome):
+    """Checkout placed order ``order_id`` (the outcome recorded with its key)."""
 
-    def __init__(self, order):
-        super().__init__(order.number)
-        self.order = order
+    kind = "order-placed"
+    order_id: int
+
+
+def checkout_once(
+    *, user_id: int, cart, address: ShippingAddress, key: str, payment_method: str = ""
+) -> tuple[Placed, bool]:
+    """Check the cart out once per (user, Idempotency-Key); return ``(Placed, replayed)``.
+
+    Redis holds the in-flight lock and the recorded outcome (the runner); the unique
+    constraint on (user, key) is the truth when Redis has lost its records, so a replay
+    still finds the order, and a concurrent duplicate that slipped past the lock fails
+    on the constraint and finds it too. ``OutOfStock`` is a recorded answer: raised, and
+    raised again on a replay. Refusals before anything ran (``EmptyCart``,
+    ``UnknownPaymentMethod``) are not recorded, so a corrected retry with the same key
+    goes through; ``IdempotencyMismatch`` and ``IdempotencyInProgress`` as the runner
+    raises them. The API and the checkout page both come through here.
+    """
+    fingerprint = idempotency.fingerprint("checkout", asdict(address), payment_method)
+
+    def place():
+        existing = Order.objects.filter(user_id=user_id, idempotency_key=key).first()
+        if existing is not None:
+            return idempotency.Replayed(_placed_by(existing, fingerprint))
+        try:
+            order = checkout(
+                user_id=user_id,
+                cart=cart,
+                address=address,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                payment_method=payment_method,
+            )
+        except DuplicateCheckout as duplicate:
+            return idempotency.Replayed(_placed_by(duplicate.order, fingerprint))
+        return Placed(order_id=order.pk)
+
+    return idempotency.run_once(
+        scope=f"checkout:user:{user_id}", key=key, fingerprint=fingerprint, action=place
+    )
+
+
+def _placed_by(order, fingerprint):
+    """The key's order, if it was placed by the same request (else a mismatch)."""
+    if order.request_fingerprint != fingerprint:
+        raise IdempotencyMismatch()
+    return Placed(order_id=order.pk)
 
 
 def checkout(

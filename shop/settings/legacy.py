@@ -30,16 +30,17 @@ if LEGACY_SESSION_STORE in ("cached_db", "redis", "locmem"):
     }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Session login: Django's own middleware and DRF's session authentication.
+# Session login: the identity middleware of Django's session (accounts.identity), and
+# no Bearer tokens in the API (the cookie identity only, with CSRF as ever).
 MIDDLEWARE = [
-    "django.contrib.auth.middleware.AuthenticationMiddleware"
+    "accounts.middleware.SessionIdentityMiddleware"
     if entry == "accounts.middleware.JWTCookieMiddleware"
     else entry
     for entry in MIDDLEWARE
 ]
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.IdentityAuthentication"],
 }
 
 # The cart in request.session, behind the same interface as the Redis one.

@@ -34,11 +34,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's AuthenticationMiddleware, with request.user from the JWT cookies (it
-    # rotates an expired pair); the legacy profile puts Django's own back.
+    # request.identity and request.user from the JWT cookies (it rotates an expired
+    # pair); the legacy profile names the session's identity middleware instead.
     "accounts.middleware.JWTCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # request.cart_session finds the cart only when asked: the catalog never touches Redis.
+    # request.cart_locator finds the cart only when asked: the catalog never touches Redis.
     "carts.middleware.CartMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.middleware.DomainErrorMiddleware",

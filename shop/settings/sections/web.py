@@ -32,7 +32,11 @@ def rest_framework_settings(*, num_proxies):
     """
     return {
         "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-        "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
+        # A Bearer header, else the identity the middleware installed (cookies + CSRF).
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "accounts.authentication.JWTAuthentication",
+            "accounts.authentication.IdentityAuthentication",
+        ],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PARSER_CLASSES": ["shop.parsers.SafeJSONParser"],

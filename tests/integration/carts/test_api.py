@@ -406,7 +406,7 @@ def test_a_refused_add_is_not_recorded_so_a_corrected_retry_goes_through(
 
 
 def test_a_key_still_in_flight_is_a_409(shopper, products, redis):
-    from shop import idempotency
+    from shop.core import idempotency
 
     body = {"product_id": products["plenty"].pk}
     shopper.add(body)  # the cart exists: the add is scoped to it
@@ -425,7 +425,7 @@ def test_a_key_still_in_flight_is_a_409(shopper, products, redis):
 
 
 def test_an_abandoned_lock_expires_and_is_taken_over(shopper, products, redis, settings):
-    from shop import idempotency
+    from shop.core import idempotency
 
     settings.IDEMPOTENCY_LOCK_SECONDS = 1
     body = {"product_id": products["plenty"].pk}

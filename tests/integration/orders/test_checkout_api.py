@@ -243,7 +243,7 @@ def test_a_lock_left_by_a_killed_worker_expires_and_the_retry_places_one_order(
 ):
     import time
 
-    from shop import idempotency
+    from shop.core import idempotency
 
     settings.IDEMPOTENCY_LOCK_SECONDS = 1
     shopper.add(products["sencha"])

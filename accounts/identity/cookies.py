@@ -1,15 +1,25 @@
-"""The browser side of identity: the token pair in two HttpOnly cookies."""
+"""The stateless identity: the JWT pair in two HttpOnly cookies, checked lazily.
+
+Nothing is checked until someone asks (a catalog page that never looks at the user
+touches neither Redis nor the database). When the access cookie has expired and the
+refresh cookie is good, the pair is rotated and the new cookies go out with the
+response, so a shopper stays signed in for the refresh lifetime on any instance.
+"""
 
 import logging
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_out
+from django.middleware.csrf import rotate_token
 from rest_framework_simplejwt.exceptions import TokenError
 
-from . import services
-from .exceptions import IdentityUnavailable, InvalidToken
-from .tokens import RefreshToken, jwt_settings
+from .. import services
+from ..exceptions import IdentityUnavailable, InvalidToken
+from ..tokens import AccessToken, RefreshToken, jwt_settings
+from .base import BaseIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +54,80 @@ def delete_auth_cookies(response):
     response.delete_cookie(settings.AUTH_HINT_COOKIE, path="/", samesite="Lax")
 
 
-class CookieIdentity:
-    """Who a browser request is, read lazily from its cookies.
+class JWTCookieIdentity(BaseIdentity):
+    """Who a browser request is, from its ``AUTH_ACCESS_COOKIE`` and ``AUTH_REFRESH_COOKIE``."""
 
-    Nothing is checked until someone asks (a catalog page that never looks at the user
-    touches neither Redis nor the database). When the access cookie has expired and the
-    refresh cookie is good, the pair is rotated and the new cookies go out with the
-    response, so a shopper stays signed in for the refresh lifetime on any instance.
-    """
+    carried_by_cookie = True
 
     def __init__(self, request):
-        self.request = request
+        super().__init__(request)
         self._resolved = False
-        self._token = None
-        self._new_pair = None
-        self._clear = False
+        self._token = None  # the valid access token of this request, once resolved
+        self._new_pair = None  # a pair this response hands out (sign-in or rotation)
+        self._clear = False  # this response deletes the cookies
         self.unavailable = False  # the cookies could not be checked (Redis down)
+
+    # --- The interface ---------------------------------------------------------------
+
+    @property
+    def user_id(self):
+        token = self.access_token()
+        if token is None and self.unavailable:
+            raise IdentityUnavailable()
+        return int(token[jwt_settings().USER_ID_CLAIM]) if token is not None else None
+
+    def get_user(self):
+        user_id = self.user_id  # a 503 page when unavailable, not "please sign in"
+        if user_id is None:
+            return AnonymousUser()
+        return get_user_model().objects.filter(pk=user_id, is_active=True).first() or (
+            AnonymousUser()
+        )
+
+    @property
+    def sign_in_id(self):
+        """From the refresh token: the one this response hands out, else the cookie's."""
+        raw = self._new_pair.refresh if self._new_pair else self._cookie("refresh")
+        try:
+            return RefreshToken(raw).sign_in_id if raw else None
+        except TokenError:
+            return None
+
+    def sign_in(self, user):
+        self.adopt(services.sign_in_start(request=self.request, user=user))  # announces
+        self.request.user = user
+        rotate_token(self.request)  # a new CSRF secret for the new identity
+
+    def sign_out(self):
+        refresh = self._cookie("refresh")
+        if refresh:
+            # Already ended or expired: signing out is what the user wants anyway.
+            with suppress(InvalidToken):
+                services.sign_out(raw_refresh=refresh)
+        user = self.request.user if self.request.user.is_authenticated else None
+        self._resolved, self._token, self._new_pair, self._clear = True, None, None, True
+        self.request.user = AnonymousUser()
+        # As Django's logout() does: the carts app resets the header's count on it.
+        user_logged_out.send(sender=type(user), request=self.request, user=user)
+
+    def password_changed(self, user):
+        user_agent = self.request.META.get("HTTP_USER_AGENT", "")
+        self.adopt(services.sign_in_create(user=user, user_agent=user_agent))
+        rotate_token(self.request)
+
+    def update(self, response):
+        if self._new_pair is not None:
+            set_auth_cookies(response, self._new_pair)
+        elif self._clear:
+            delete_auth_cookies(response)
+
+    # --- JWT specifics -----------------------------------------------------------------
+
+    def adopt(self, pair):
+        """This response signs the browser in with ``pair`` (a ``TokenPair`` just issued),
+        and the rest of the request sees its user. Announces nothing."""
+        self._resolved, self._new_pair, self._clear = True, pair, False
+        self._token = AccessToken(pair.access)
 
     def access_token(self):
         """The valid access token of this request, or None (anonymous)."""
@@ -67,52 +135,6 @@ class CookieIdentity:
             self._resolved = True
             self._token = self._resolve()
         return self._token
-
-    def user_id(self):
-        """The signed-in user's id, from the access token alone, or None.
-
-        Raises ``IdentityUnavailable`` when the browser has identity cookies that could
-        not be checked: its cart or orders must be a 503, not a stranger's empty cart.
-        """
-        token = self.access_token()
-        if token is None and self.unavailable:
-            raise IdentityUnavailable()
-        return int(token[jwt_settings().USER_ID_CLAIM]) if token is not None else None
-
-    def user(self):
-        token = self.access_token()
-        if token is None and self.unavailable:
-            raise IdentityUnavailable()  # a 503 page, not "please sign in"
-        if token is None:
-            return AnonymousUser()
-        user_id = token[jwt_settings().USER_ID_CLAIM]
-        return get_user_model().objects.filter(pk=user_id, is_active=True).first() or (
-            AnonymousUser()
-        )
-
-    def sign_in_id(self):
-        """The sign-in (device) of this browser, from its refresh cookie, or None."""
-        raw = self._new_pair.refresh if self._new_pair else self._cookie("refresh")
-        try:
-            return RefreshToken(raw).sign_in_id if raw else None
-        except TokenError:
-            return None
-
-    def signed_in(self, pair):
-        """This response signs the browser in with ``pair``."""
-        self._resolved, self._new_pair, self._clear = True, pair, False
-        self._token = None
-
-    def signed_out(self):
-        """This response signs the browser out."""
-        self._resolved, self._new_pair, self._clear = True, None, True
-        self._token = None
-
-    def update(self, response):
-        if self._new_pair is not None:
-            set_auth_cookies(response, self._new_pair)
-        elif self._clear:
-            delete_auth_cookies(response)
 
     def _cookie(self, which):
         name = settings.AUTH_ACCESS_COOKIE if which == "access" else settings.AUTH_REFRESH_COOKIE
