@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import re
+import secrets
 import shutil
 import ssl
 import subprocess
@@ -21,7 +22,7 @@ from cryptography import x509
 import localcluster
 from localcluster import BASE_DIR
 
-from .tools import COMPOSE, DEPLOY, SCHEMAS, dockerfile_stages, run
+from .tools import COMPOSE, DEPLOY, SCHEMAS, dockerfile_stages, production_check, run
 
 ENV_EXAMPLE = DEPLOY / "compose.env.example"
 NGINX_TEMPLATE = DEPLOY / "compose" / "nginx.conf.template"
@@ -214,6 +215,26 @@ def test_the_healthcheck_host_is_allowed_and_images_are_linked_through_nginx(sta
         f"{example_env['SHOP_HOST']}:{example_env['SHOP_HTTPS_PORT']}/"
         f"{example_env['AWS_STORAGE_BUCKET_NAME']}"
     )
+
+
+def test_the_apps_environment_passes_the_production_checks(example_env):
+    """The replicas' environment, secrets filled in, makes a production configuration
+    that ``check --deploy`` accepts, with images linked through nginx."""
+    env = {
+        **example_env,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+    }
+    app_env = resolved(env)["services"]["app"]["environment"]
+
+    check, values = production_check(app_env)
+
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "no issues" in check.stdout
+    assert values["hosts"] == ["shop.localhost"]
+    assert values["endpoint"] == "http://minio:9000"
+    assert values["domain"] == "shop.localhost:8443/stateless-shop"
+    assert values["redis"].endswith("@redis:6379/0")
 
 
 def test_the_bucket_script_is_valid_shell(stack):

@@ -2,12 +2,17 @@
 ``kubectl kustomize``, validated strictly against a current Kubernetes version's
 schemas, and read for what the schemas cannot say (probes, affinity, users, paths)."""
 
+import secrets
 import shutil
+import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from .tools import DEPLOY, K8S, dockerfile_stages, run, tool
+import localcluster
+
+from .tools import DEPLOY, K8S, dockerfile_stages, production_check, run, tool
 
 KUBERNETES_VERSION = "1.37.0"
 OVERLAYS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
@@ -263,6 +268,68 @@ def test_every_configured_variable_is_one_the_app_reads(rendered):
     others = {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR"}
     unread = {n for n in names - others if f'"{n}"' not in sources}
     assert unread == set()
+
+
+@pytest.fixture
+def local_sentinel(redis_server, tmp_path):
+    """A real Sentinel on loopback monitoring a real Redis as ``master``, whose password
+    is ``password``: ``start(master, password) -> "127.0.0.1:<port>"``."""
+    started = []
+
+    def start(master, password):
+        url, _ = redis_server("--requirepass", password)
+        port = localcluster.free_port()
+        conf = tmp_path / f"sentinel-{port}.conf"
+        conf.write_text(
+            f"port {port}\nbind 127.0.0.1\n"
+            f"sentinel monitor {master} 127.0.0.1 {urlsplit(url).port} 1\n"
+            f"sentinel auth-pass {master} {password}\n"
+        )
+        process = subprocess.Popen(
+            ["redis-server", str(conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(process)
+        localcluster.wait_for_port(port, process)
+        return f"127.0.0.1:{port}"
+
+    yield start
+    for process in started:
+        localcluster.stop(process)
+
+
+def test_the_config_map_and_the_secrets_keys_pass_the_production_checks(rendered, local_sentinel):
+    """The pods' environment (the Secret's keys from the base template, secrets filled
+    in) makes a production configuration that ``check --deploy`` accepts."""
+    name, _, objects = rendered
+    (config,) = [o["data"] for (kind, _), o in objects.items() if kind == "ConfigMap"]
+    template = yaml.safe_load((K8S / "base" / "secret.yaml").read_text())["stringData"]
+    env = {
+        **config,
+        **template,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
+    }
+    (container,) = pod_spec(objects, "Deployment")["containers"]
+    env |= {e["name"]: e["value"] for e in container["env"]}
+    if "REDIS_SENTINELS" in env:
+        # The check asks the Sentinels for the primary and reads its eviction policy:
+        # here a real Sentinel and Redis on loopback (without TLS) stand in for the
+        # cluster's, with the template's password.
+        password = env["REDIS_URL"].split("@")[0].rsplit(":", 1)[1]
+        env["REDIS_SENTINELS"] = local_sentinel(env["REDIS_SENTINEL_MASTER"], password)
+        env["REDIS_URL"] = env["REDIS_URL"].replace("rediss://", "redis://")
+
+    check, values = production_check(env)
+
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "no issues" in check.stdout
+    assert values["hosts"] == config["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert values["endpoint"] is None  # AWS S3 itself
+    if name == "production":
+        # Sentinel: the location names the monitored primary, not a host.
+        assert values["redis"].endswith(f"@{config['REDIS_SENTINEL_MASTER']}/0")
 
 
 def test_production_redis_goes_through_sentinel_and_the_base_through_one_endpoint(rendered):

@@ -6,9 +6,11 @@ here is skipped because a tool is absent.
 """
 
 import json
+import os
 import re
 import shlex
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,3 +100,30 @@ def dockerfile_stages(path=DOCKERFILE):
         elif stages:
             stages[-1].instructions.append(instruction)
     return stages
+
+
+def production_check(env):
+    """``manage.py check --deploy`` under the production profile with ``env`` alone (no
+    variable of ours leaks in), then a few settings it resolves to, in one process.
+
+    Returns ``(completed process, values)``; ``values`` is None when the check failed.
+    """
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.conf import settings as s\n"
+        "from django.core.management import call_command\n"
+        "call_command('check', deploy=True, fail_level='WARNING')\n"
+        "o = s.STORAGES['default']['OPTIONS']\n"
+        "print(json.dumps({'hosts': s.ALLOWED_HOSTS, 'endpoint': o['endpoint_url'], "
+        "'domain': o['custom_domain'], 'redis': s.CACHES['default']['LOCATION']}))\n"
+    )
+    result = run(
+        sys.executable,
+        "-c",
+        code,
+        env={**base, "DJANGO_SETTINGS_MODULE": "shop.settings.production", **env},
+    )
+    lines = result.stdout.strip().splitlines()
+    values = json.loads(lines[-1]) if result.returncode == 0 and lines else None
+    return result, values
