@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -312,7 +313,7 @@ def compose_nginx(tmp_path_factory):
     """The stack's nginx configuration served by a real nginx, in front of two stand-in
     replicas and a stand-in MinIO."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert shutil.os.path.exists(nginx), "nginx is missing (deploy/dev/services.sh test)"
+    assert Path(nginx).exists(), "nginx is missing (deploy/dev/services.sh test installs it)"
     prefix = tmp_path_factory.mktemp("compose-nginx")
     prefix.chmod(0o755)
     certs = prefix / "certs"
