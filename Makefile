@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test screenshots bench lint format install clean
+.PHONY: run test screenshots bench bench-quick bench-install lint format install clean
 
 run: install .env
 	deploy/dev/services.sh run
 	set -a; [ ! -f var/fallback.env ] || . var/fallback.env; set +a; \
-	  exec env PYTHONPATH=deploy/dev $(BIN)/python -m localcluster
+	  exec $(BIN)/python manage.py runcluster
 
 test: install
 	deploy/dev/services.sh test
@@ -23,12 +23,27 @@ screenshots: install
 	deploy/dev/services.sh test
 	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py -q
 
-# stateless vs legacy under wrk, side by side; writes docs/benchmarks.md and .png.
-bench: install
+# stateless, legacy-db, legacy-cache and a bare Django view under one gunicorn command,
+# side by side (bench/run.py); writes docs/benchmarks.md, docs/benchmarks/*.png and
+# bench/results.json. BENCH_ARGS passes options (python -m bench --help).
+bench: bench-install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The same machinery in a short smoke run (tests/bench runs it), into BENCH_QUICK_OUT.
+BENCH_QUICK_OUT ?= var/bench-quick
+bench-quick: bench-install
+	$(BIN)/python -m bench --quick --out $(BENCH_QUICK_OUT) \
+	  --results $(BENCH_QUICK_OUT)/results.json $(BENCH_ARGS)
+
+bench-install: install $(VENV)/.bench-installed
 	deploy/dev/services.sh run
-	command -v wrk >/dev/null || apt-get install -y -qq wrk
-	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/compare.py
+	command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk could not be installed: the report leaves out the driver's ceiling"
+
+$(VENV)/.bench-installed: pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@touch $@
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ import pstats
 import resource
 import sys
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -141,7 +142,10 @@ def package_of(filename):
     """A profile entry's file as a readable package name."""
     path = filename.replace("\\", "/")
     if "site-packages/" in path:
-        return path.split("site-packages/")[1].split("/")[0].removesuffix(".py")
+        parts = path.split("site-packages/")[1].split("/")
+        if parts[0] == "django" and len(parts) > 2:  # django.template, django.db, ...
+            return f"django.{parts[1]}"
+        return parts[0].removesuffix(".py")
     root = str(ROOT) + "/"
     if path.startswith(root):
         return "ours: " + path[len(root) :].split("/")[0]
@@ -151,8 +155,8 @@ def package_of(filename):
 
 
 def profile(call, repeats=PROFILE_REPEATS):
-    """Milliseconds per call, and the share of time by package (tottime)."""
-    profiler = cProfile.Profile()
+    """Milliseconds per call, and the share of CPU time by package and function."""
+    profiler = cProfile.Profile(time.process_time)  # CPU time, not waiting for replies
     started = time.process_time()
     profiler.enable()
     for _ in range(repeats):
@@ -160,12 +164,21 @@ def profile(call, repeats=PROFILE_REPEATS):
     profiler.disable()
     per_call = (time.process_time() - started) * 1000 / repeats
     stats = pstats.Stats(profiler).stats
-    by_package = Counter()
-    for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+    by_package, by_function = Counter(), Counter()
+    for (filename, line, name), (_, _, tottime, _, _) in stats.items():
+        if package_of(filename) == "ours: bench":  # the probe's own WSGI client
+            continue
         by_package[package_of(filename)] += tottime
+        short = "/".join(filename.split("/")[-2:]) if "/" in filename else filename
+        by_function[f"{short}:{line}({name})"] += tottime
     total = sum(by_package.values()) or 1
-    shares = {k: round(100 * v / total, 1) for k, v in by_package.most_common(8)}
-    return {"profiled_ms_per_request": round(per_call, 2), "time_share_percent": shares}
+    return {
+        "profiled_ms_per_request": round(per_call, 2),
+        "time_share_percent": {k: round(100 * v / total, 1) for k, v in by_package.most_common(8)},
+        "top_functions_percent": {
+            k: round(100 * v / total, 1) for k, v in by_function.most_common(6)
+        },
+    }
 
 
 def timed(call, repeats=200):
@@ -213,8 +226,8 @@ def main():
             "status": answer["status"],
             "response_bytes": len(answer["body"]),
             **counts,
-            "cpu_ms": timed(call),
-            **profile(call),
+            "cpu_ms": timed(call, context.get("repeats", 200)),
+            **profile(call, max(10, context.get("repeats", 200) // 3)),
         }
     if context["kind"] != "floor":
         result["sizes"] = sizes(app, context, *clients)
@@ -244,22 +257,56 @@ def sign_in_page(client, context):
     check(client.request("POST", "/accounts/login/", form=fields), 302)
 
 
-def shop_kinds(app, context):
-    product = context["products"][0]
-    item = {"product_id": product["id"], "quantity": 1}
-    guest = WsgiClient(app)
-    guest_token = {"X-Cart-Token": ""}
+class Guest:
+    """A guest API client; ``add`` cycles over 3 products and starts a new cart every 20
+    adds (as the driver's guests do), so that any number of calls stays within limits."""
 
-    def guest_add():
+    def __init__(self, app, context, idempotent=False):
+        self.app, self.context, self.idempotent = app, context, idempotent
+        self.calls = 0
+        self.new_cart()
+
+    def new_cart(self):
+        self.client = WsgiClient(self.app)
+        self.token = {"X-Cart-Token": ""}
+        if self.context["api_auth"] == "session":  # session carts: double-submit CSRF
+            self.client.cookies["csrftoken"] = self.client.headers["X-CSRFToken"] = "b" * 32
+
+    def add(self):
+        if self.calls and self.calls % 20 == 0:
+            self.new_cart()
+        product = self.context["products"][self.calls % 3]
+        headers = dict(self.token)
+        if self.idempotent:
+            headers["Idempotency-Key"] = uuid.uuid4().hex  # a guest's key must be random
+        self.calls += 1
         answer = check(
-            guest.request("POST", "/api/v1/cart/items/", json_body=item, headers=guest_token), 200
+            self.client.request(
+                "POST",
+                "/api/v1/cart/items/",
+                json_body={"product_id": product["id"], "quantity": 1},
+                headers=headers,
+            ),
+            200,
         )
-        guest_token["X-Cart-Token"] = (
-            answer["header"].get("x-cart-token") or guest_token["X-Cart-Token"]
+        self.token["X-Cart-Token"] = (
+            answer["header"].get("x-cart-token") or self.token["X-Cart-Token"]
         )
         return answer
 
-    guest_add()
+    def read(self):
+        return check(self.client.request("GET", "/api/v1/cart/", headers=self.token), 200)
+
+
+def shop_kinds(app, context):
+    product = context["products"][0]
+    item = {"product_id": product["id"], "quantity": 1}
+    writer, idempotent, reader = (
+        Guest(app, context),
+        Guest(app, context, idempotent=True),
+        Guest(app, context),
+    )
+    reader.add()
     api_user = WsgiClient(app)
     if context["api_auth"] == "bearer":
         tokens = check(
@@ -287,10 +334,9 @@ def shop_kinds(app, context):
         "product page": lambda: check(
             anonymous.request("GET", f"/products/{product['slug']}/"), 200
         ),
-        "guest API add": guest_add,
-        "guest API cart": lambda: check(
-            guest.request("GET", "/api/v1/cart/", headers=guest_token), 200
-        ),
+        "guest API add": writer.add,
+        "guest API cart": reader.read,
+        "guest API add, Idempotency-Key": idempotent.add,
         "signed-in API cart": lambda: check(api_user.request("GET", "/api/v1/cart/"), 200),
         "signed-in cart page": lambda: check(browser.request("GET", "/cart/"), 200),
     }, (browser, api_user)
@@ -308,9 +354,26 @@ def sizes(app, context, browser, api_user):
         "access_token_bytes": len(bearer)
         or len(browser.cookies.get(getattr(settings, "AUTH_ACCESS_COOKIE", ""), "")),
     }
+    if bearer:
+        found["access_token_parts"] = token_parts(bearer)
     if settings.CARTS["BACKEND"].endswith("RedisCart"):
         found.update(redis_sizes(app, context))
     return found
+
+
+def token_parts(token):
+    """The JWT's header and claims with the bytes each takes (names, not values)."""
+    import base64
+
+    def decode(part):
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+    header, payload, signature = token.split(".")
+    return {
+        "header": {k: len(json.dumps(v)) for k, v in decode(header).items()},
+        "claims": {k: len(json.dumps(v)) for k, v in decode(payload).items()},
+        "segment_bytes": [len(header), len(payload), len(signature)],
+    }
 
 
 def redis_sizes(app, context):
@@ -360,3 +423,7 @@ def settings_alias():
     from django.conf import settings
 
     return settings.CARTS["OPTIONS"].get("ALIAS", "carts")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,492 @@
+"""The targets of issue #14 judged on one run's results, with the reasons for a miss.
+
+Each check returns ``{"target", "measured", "pass", "why"}``; ``pass`` is None when the
+run did not measure it (a phase left out). Ratios are taken within each round and the
+median of the rounds is judged.
+"""
+
+import statistics
+from collections import defaultdict
+
+TARGET_HTML = 2.0
+TARGET_API_RPS = 0.5
+TARGET_API_CPU = 2.0
+TARGET_CATALOG = 0.5
+TARGET_RSS = 1.3
+TARGET_GROWTH_MB = 5.0
+TARGET_CART_LINE_BYTES = 120
+TARGET_TOKEN_BYTES = 300
+FULL_CARTS = 100_000
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _rows(results):
+    found = defaultdict(dict)
+    for row in results["throughput"]:
+        found[row["contender"], row["workload"]][row["run"]] = row
+    return found
+
+
+def _ratios(rows, a, b, key):
+    """Per round: rows[a][key] / rows[b][key], for rounds that have both."""
+    ratios = []
+    for run, row in rows.get(a, {}).items():
+        other = rows.get(b, {}).get(run)
+        if other and other[key]:
+            ratios.append(row[key] / other[key])
+    return ratios
+
+
+def _cpu(row, part="server"):
+    return row["cpu_ms_per_request"][part]
+
+
+def _med_cpu(rows, key, part="server"):
+    return _median(_cpu(r, part) for r in rows.get(key, {}).values())
+
+
+def _probe(results, contender, kind):
+    return (results.get("probe") or {}).get(contender, {}).get("requests", {}).get(kind)
+
+
+def _shares(found, n=3):
+    if not found:
+        return "n/a"
+    return ", ".join(f"{k} {v:.0f}%" for k, v in list(found["time_share_percent"].items())[:n])
+
+
+def _ratio_text(ratios):
+    return " / ".join(f"{r:.2f}×" for r in ratios)
+
+
+def evaluate(results):
+    rows = _rows(results)
+    return [
+        html_cart(results, rows),
+        api_guest_rps(results, rows),
+        api_guest_cpu(results, rows),
+        catalog(results, rows),
+        signed_in_cart(results),
+        worker_rss(results),
+        rss_growth(results),
+        cart_line_bytes(results),
+        token_bytes(results),
+    ]
+
+
+def html_cart(results, rows):
+    target = f"HTML cart loop ≥ {TARGET_HTML:g}× legacy-db's loops/s"
+    s, legacy = ("stateless", "html-cart"), ("legacy-db", "html-cart")
+    ratios = _ratios(rows, s, legacy, "loops_per_s")
+    if not ratios:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    ratio = _median(ratios)
+    s_cpu, l_cpu = _med_cpu(rows, s), _med_cpu(rows, legacy)
+    product = _probe(results, "stateless", "product page")
+    cart_page = _probe(results, "stateless", "signed-in cart page")
+    why = (
+        f"a loop is three requests, and stateless spends {s_cpu:.2f} ms of server CPU on each "
+        f"against legacy-db's {l_cpu:.2f} ms (PostgreSQL: {_med_cpu(rows, legacy, 'postgres'):.2f}"
+        f" ms in legacy-db, {_med_cpu(rows, s, 'postgres'):.2f} ms + Redis "
+        f"{_med_cpu(rows, s, 'redis'):.2f} ms in stateless). The session store is not where "
+        "the time goes: both profiles render the same product page and cart page"
+    )
+    if product and cart_page:
+        why += (
+            f" (in-process: product page {product['cpu_ms']:.1f} ms with {product['sql']} "
+            f"queries, largest shares {_shares(product)}; cart page {cart_page['cpu_ms']:.1f} ms)"
+        )
+    why += (
+        ". A 2× loop needs the rendering both share cut by more than half: the product page "
+        "rendered once per product and catalog version with only the CSRF token and "
+        "idempotency key filled in per request, and no per-request work on private pages "
+        "that cannot use it (#14.4, first and third items)."
+    )
+    return {
+        "target": target,
+        "measured": f"{ratio:.2f}× (rounds {_ratio_text(ratios)})",
+        "pass": ratio >= TARGET_HTML,
+        "why": why,
+    }
+
+
+def _middleware_cost(results):
+    shop = _probe(results, "stateless", "healthz")
+    floor = _probe(results, "floor", "floor GET")
+    if shop and floor:
+        return shop["cpu_ms"], floor["cpu_ms"]
+    return None
+
+
+def _api_why(results, rows):
+    guest_add = _probe(results, "stateless", "guest API add")
+    guest_cart = _probe(results, "stateless", "guest API cart")
+    parts = []
+    if guest_add and guest_cart:
+        parts.append(
+            f"in-process the guest add costs {guest_add['cpu_ms']:.2f} ms "
+            f"({guest_add['redis_round_trips']} Redis round trips; {_shares(guest_add)}) and "
+            f"the cart read {guest_cart['cpu_ms']:.2f} ms ({_shares(guest_cart)})"
+        )
+    middleware = _middleware_cost(results)
+    if middleware:
+        parts.append(
+            f"the shop's middleware stack alone (`/healthz`, which does nothing) costs "
+            f"{middleware[0]:.2f} ms against the floor view's {middleware[1]:.2f} ms"
+        )
+    return (
+        "; ".join(parts)
+        + ". What would reach it: no work on responses that cannot use it (ETag over "
+        "private bodies, the policy header rebuilt per response, URL reversing per request), "
+        "plain dicts instead of serializers on the cart API's output, and one Redis round "
+        "trip per cart request (#14.4, second, third and fifth items)."
+    )
+
+
+def api_guest_rps(results, rows):
+    target = f"API guest cart loop ≥ {TARGET_API_RPS:g}× the floor's req/s"
+    ratios = _ratios(rows, ("stateless", "api-guest"), ("floor", "floor"), "rps")
+    if not ratios:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    ratio = _median(ratios)
+    why = (
+        f"requests per second here are the server's and the driver's together (see the "
+        f"driver's ceiling above); {_api_why(results, rows)}"
+    )
+    return {
+        "target": target,
+        "measured": f"{ratio:.2f}× (rounds {_ratio_text(ratios)})",
+        "pass": ratio >= TARGET_API_RPS,
+        "why": why,
+    }
+
+
+def api_guest_cpu(results, rows):
+    target = f"API guest cart loop: server CPU per request ≤ {TARGET_API_CPU:g}× the floor's"
+    api, floor = rows.get(("stateless", "api-guest")), rows.get(("floor", "floor"))
+    if not api or not floor:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    ratios = [_cpu(api[run]) / _cpu(floor[run]) for run in api if run in floor and _cpu(floor[run])]
+    ratio = _median(ratios)
+    measured = (
+        f"{ratio:.2f}× ({_med_cpu(rows, ('stateless', 'api-guest')):.2f} ms vs "
+        f"{_med_cpu(rows, ('floor', 'floor')):.2f} ms; rounds {_ratio_text(ratios)})"
+    )
+    return {
+        "target": target,
+        "measured": measured,
+        "pass": ratio <= TARGET_API_CPU,
+        "why": _api_why(results, rows),
+    }
+
+
+def catalog(results, rows):
+    target = f"catalog page ≥ {TARGET_CATALOG:g}× the floor's req/s"
+    ratios = _ratios(rows, ("stateless", "catalog"), ("floor", "floor"), "rps")
+    if not ratios:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    ratio = _median(ratios)
+    page = _probe(results, "stateless", "catalog page")
+    health = _probe(results, "stateless", "healthz")
+    cpu = _med_cpu(rows, ("stateless", "catalog"))
+    why = (
+        f"the page costs {cpu:.2f} ms of server CPU per request "
+        f"(PostgreSQL {_med_cpu(rows, ('stateless', 'catalog'), 'postgres'):.2f} ms) against "
+        f"the floor's {_med_cpu(rows, ('floor', 'floor')):.2f} ms"
+    )
+    if page:
+        why += (
+            f"; in-process {page['cpu_ms']:.1f} ms, {page['sql']} SQL queries, largest shares "
+            f"{_shares(page, 4)}: it is rendered anew for every request although it is the "
+            "same for everyone"
+        )
+    if health:
+        why += (
+            f". Rendered once per process per catalog version and query, and answered 304 "
+            f"on If-None-Match before any rendering (#14.4, first item), a repeat request "
+            f"would cost about what `/healthz` costs here ({health['cpu_ms']:.2f} ms in-process)"
+        )
+    return {
+        "target": target,
+        "measured": f"{ratio:.2f}× (rounds {_ratio_text(ratios)})",
+        "pass": ratio >= TARGET_CATALOG,
+        "why": why + ".",
+    }
+
+
+def signed_in_cart(results):
+    target = "warm signed-in cart view: 1 Redis round trip, 0 SQL queries"
+    api = _probe(results, "stateless", "signed-in API cart")
+    page = _probe(results, "stateless", "signed-in cart page")
+    if not api or not page:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    measured = (
+        f"API (Bearer): {api['redis_round_trips']} round trips, {api['sql']} SQL; page "
+        f"(cookies): {page['redis_round_trips']} round trips, {page['sql']} SQL"
+    )
+    ok = api["redis_round_trips"] <= 1 and api["sql"] == 0
+    why = (
+        "the access token's denylist lookup (the check that makes sign-out immediate) and "
+        "the cart read are separate round trips; pipelining them, or one script doing both, "
+        "makes one (#14.4, second item)"
+    )
+    if api["sql"] or page["sql"]:
+        why += (
+            "; the SQL comes from reading the cart's products (names, prices, stock), which "
+            "the per-process summaries cache should answer when warm"
+        )
+    return {"target": target, "measured": measured, "pass": ok, "why": why + "."}
+
+
+def _mean(values):
+    return sum(values) / len(values) if values else None
+
+
+def worker_rss(results):
+    target = f"worker RSS within {TARGET_RSS:g}× the floor's"
+    memory = results.get("memory") or {}
+    s, f = memory.get("stateless", {}).get("warm"), memory.get("floor", {}).get("warm")
+    if not s or not f:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    ratio = _mean(s) / _mean(f)
+    costs = (results.get("import_costs") or {}).get("packages", {})
+    heavy = sorted(
+        ((k, v["rss_mb"]) for k, v in costs.items() if v.get("rss_mb")), key=lambda kv: -kv[1]
+    )[:6]
+    why = (
+        f"a warm stateless worker holds {_mean(s):.1f} MB against the floor's {_mean(f):.1f} MB; "
+        f"it has imported {(results.get('import_costs') or {}).get('extra_modules', '?')} "
+        "modules the floor has not"
+    )
+    if heavy:
+        why += ", the heaviest being " + ", ".join(f"{k} (+{v:.1f} MB)" for k, v in heavy)
+    why += (
+        ". Importing what serving a request does not need only where it is used (the "
+        "object-storage client for uploads, the schema generator for /api/schema/, image "
+        "processing for the admin) would bring it down; the rest is Django, DRF and the "
+        "database and Redis drivers, which every request needs."
+    )
+    return {
+        "target": target,
+        "measured": f"{ratio:.2f}× ({_mean(s):.1f} MB vs {_mean(f):.1f} MB)",
+        "pass": ratio <= TARGET_RSS,
+        "why": why,
+    }
+
+
+def rss_growth(results):
+    target = f"worker RSS growth < {TARGET_GROWTH_MB:g} MB from 0 to {FULL_CARTS:,} carts"
+    found = (results.get("memory") or {}).get("stateless", {}).get("carts")
+    if not found:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    carts = found[-1][0]
+    growth = _mean(found[-1][1]) - _mean(found[0][1])
+    cache = (results.get("memory") or {}).get("legacy-cache", {}).get("carts")
+    measured = f"{growth:+.1f} MB over {carts:,} carts"
+    if cache:
+        measured += (
+            f" (legacy-cache: {_mean(cache[-1][1]) - _mean(cache[0][1]):+.1f} MB per worker)"
+        )
+    ok = growth < TARGET_GROWTH_MB
+    why = "a stateless worker keeps no cart, so only a leak could make it grow."
+    if carts < FULL_CARTS:
+        why = f"only {carts:,} carts were made in this run (a quick run); " + why
+        ok = ok and None
+    return {"target": target, "measured": measured, "pass": ok, "why": why}
+
+
+def cart_line_bytes(results):
+    target = f"≤ {TARGET_CART_LINE_BYTES} bytes of Redis per cart line"
+    sizes = (results.get("probe") or {}).get("stateless", {}).get("sizes", {})
+    by_lines = sizes.get("redis_cart_bytes_by_lines")
+    if not by_lines:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    one = by_lines.get("1") or by_lines.get(1)
+    marginal = sizes["redis_marginal_bytes_per_line"]
+    growth = (results.get("memory") or {}).get("stateless", {}).get("redis_bytes_per_cart")
+    measured = f"{one} B for a one-line cart (`MEMORY USAGE`), {marginal} B per further line"
+    if growth:
+        measured += f"; `used_memory` +{growth} B per one-line cart"
+    why = (
+        f"a cart is one Redis key: the key's fixed cost (its name, `cart:guest:` and a "
+        f"22-character id, the key object and its expiry entry) is paid by the first line, "
+        f"while a further line costs only {marginal} B in the hash's listpack. Shorter keys "
+        "(a binary id, a one-letter prefix) would trim the first line; the rest is Redis's "
+        "per-key overhead, which only grouping many small carts into shared hashes (one "
+        "field per cart) would remove, at the cost of per-cart expiry."
+    )
+    return {
+        "target": target,
+        "measured": measured,
+        "pass": one <= TARGET_CART_LINE_BYTES,
+        "why": why,
+    }
+
+
+def token_bytes(results):
+    target = f"access token ≤ {TARGET_TOKEN_BYTES} bytes"
+    sizes = (results.get("probe") or {}).get("stateless", {}).get("sizes", {})
+    size = sizes.get("access_token_bytes")
+    if not size:
+        return {"target": target, "measured": "–", "pass": None, "why": ""}
+    parts = sizes.get("access_token_parts") or {}
+    claims = ", ".join(f"{k} {v}" for k, v in parts.get("claims", {}).items())
+    header = ", ".join(f"{k} {v}" for k, v in parts.get("header", {}).items())
+    why = (
+        f"the token is base64url of a header ({header}) and claims ({claims}; JSON bytes "
+        "of each value), plus the signature. Dropping claims that every token carries with "
+        "the same value (issuer, audience, type) from the token and checking them by "
+        "configuration, and a shorter token id, would shorten it."
+    )
+    return {
+        "target": target,
+        "measured": f"{size} B",
+        "pass": size <= TARGET_TOKEN_BYTES,
+        "why": why,
+    }
+
+
+# --- scaling projection and the hot paths -------------------------------------------------
+
+
+def projection_lines(results):
+    rows = results.get("scaling") or []
+    if not rows:
+        return []
+    top = max(r["workers"] for r in rows)
+    lines = [
+        "**Projection for N instances.** Assumptions: each instance is a machine like this "
+        "one (2 cores) running only gunicorn; Redis is one process (one core, as Redis "
+        "executes commands on one thread); PostgreSQL has 4 cores; CPU per request stays as "
+        f"measured with {top} workers here; the network, connection limits and the load "
+        "balancer are not the limit. Then throughput is the smallest of N × 2 cores / app "
+        "CPU, 1 core / Redis CPU and 4 cores / PostgreSQL CPU per request:",
+        "",
+        "| workload | CPU ms/req app / Redis / PG | N=1 | N=2 | N=4 | N=8 | N=16 | N=32 | "
+        "N=64 | bottleneck from |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        if row["workers"] != top:
+            continue
+        cpu = row["cpu_ms_per_request"]
+        app, redis, pg = cpu["app"], cpu["redis"], cpu["postgres"]
+        limits = {
+            "Redis": 1000 / redis if redis else float("inf"),
+            "PostgreSQL": 4000 / pg if pg else float("inf"),
+        }
+        cells, moved = [], None
+        for n in (1, 2, 4, 8, 16, 32, 64):
+            app_limit = n * 2000 / app if app else float("inf")
+            store, store_limit = min(limits.items(), key=lambda kv: kv[1])
+            if store_limit < app_limit and moved is None:
+                moved = f"N={n}: {store}"
+            cells.append(f"{min(app_limit, store_limit):,.0f}")
+        lines.append(
+            f"| {row['workload']} | {app:.2f} / {redis:.3f} / {pg:.3f} | "
+            + " | ".join(cells)
+            + f" | {moved or 'app CPU up to N=64'} |"
+        )
+    lines += [
+        "",
+        "Adding instances adds app CPU linearly because no instance holds state; the "
+        "bottleneck then moves to the shared stores: Redis first for the cart API (all "
+        "cart traffic lands on one Redis thread), PostgreSQL first for pages that query the "
+        "catalog on every request. Past that point more instances add nothing: the next "
+        "steps are the catalog rendered once per process (PostgreSQL leaves the page path), "
+        "Redis Cluster or separate Redis servers per alias (carts, identity), and read "
+        "replicas for the catalog. CPU measured on a loaded 2-core machine with the driver "
+        "on the same cores is an upper bound; treat the projection as the shape of the "
+        "curve, not a promise.",
+    ]
+    return lines
+
+
+def hot_path_lines(results):
+    rows = _rows(results)
+    lines = []
+    catalog_row = _med_cpu(rows, ("stateless", "catalog"))
+    page = _probe(results, "stateless", "catalog page")
+    health = _probe(results, "stateless", "healthz")
+    floor = _probe(results, "floor", "floor GET")
+    if page and health:
+        lines.append(
+            f"- **Catalog and product pages rendered once per catalog version.** The catalog "
+            f"page costs {catalog_row or 0:.2f} ms of server CPU per request under load and "
+            f"{page['cpu_ms']:.2f} ms in-process ({page['sql']} queries; "
+            f"{_shares(page, 4)}); `/healthz` through the same middleware costs "
+            f"{health['cpu_ms']:.2f} ms. The gap is what a per-process render cache (and "
+            "304s on If-None-Match) would remove for repeat requests."
+        )
+    product = _probe(results, "stateless", "product page")
+    if product:
+        lines.append(
+            f"  The product page: {product['cpu_ms']:.2f} ms, {product['sql']} queries "
+            f"({_shares(product)}); its CSRF token and idempotency key are the only personal "
+            "parts."
+        )
+    api = _probe(results, "stateless", "signed-in API cart")
+    idem = _probe(results, "stateless", "guest API add, Idempotency-Key")
+    if api:
+        text = (
+            f"- **One Redis round trip per signed-in cart request.** Now: a signed-in cart "
+            f"read makes {api['redis_round_trips']} round trips and {api['sql']} queries"
+        )
+        if idem:
+            text += f"; an idempotent add makes {idem['redis_round_trips']} (target: at most 2)"
+        lines.append(text + ".")
+    if health and floor:
+        top = ", ".join(
+            f"{k} {v:.0f}%" for k, v in list(health["top_functions_percent"].items())[:4]
+        )
+        lines.append(
+            f"- **No work on responses that cannot use it.** The shop's middleware on a view "
+            f"that does nothing: {health['cpu_ms']:.2f} ms against the floor's "
+            f"{floor['cpu_ms']:.2f} ms, i.e. {health['cpu_ms'] - floor['cpu_ms']:.2f} ms on "
+            f"every request before any view runs. Largest functions: {top}."
+        )
+    lines += _gunicorn_lines(results, rows)
+    guest_cart = _probe(results, "stateless", "guest API cart")
+    if guest_cart:
+        drf = sum(
+            v for k, v in guest_cart["time_share_percent"].items() if k.startswith("rest_framework")
+        )
+        lines.append(
+            f"- **Plain dicts instead of serializers on the cart API's output.** DRF takes "
+            f"{drf:.0f}% of the profiled time of a guest cart read "
+            f"({guest_cart['cpu_ms']:.2f} ms in-process)."
+        )
+    return lines or ["Not measured in this run (the probe phase was left out)."]
+
+
+def _gunicorn_lines(results, rows):
+    server = results["meta"]["server"]
+    probe = (results.get("probe") or {}).get("stateless", {})
+    busiest = max(
+        (r for r in results["throughput"] if r["contender"] == "stateless"),
+        key=lambda r: r["rps"],
+        default=None,
+    )
+    if not busiest:
+        return []
+    per_worker = busiest["rps"] / max(1, server["workers"])
+    text = (
+        f"- **gunicorn worker class, count and recycling.** At {busiest['rps']:,.0f} req/s "
+        f"({busiest['workload']}) over {server['workers']} {server['worker_class']} workers, "
+        f"the deployed `max_requests` of about 5,000 recycles each worker every "
+        f"{5000 / max(1, per_worker):,.0f} s"
+    )
+    if probe.get("import_cpu_ms"):
+        text += (
+            f", and every new worker spends about {probe['import_cpu_ms']:,} ms of CPU "
+            "importing the application before it serves (more to warm up)"
+        )
+    text += (
+        ". The scaling table shows what more workers buy on two cores; sync against "
+        "gthread is `python -m bench --worker-class gthread --threads 4`."
+    )
+    return [text]
