@@ -182,7 +182,9 @@ STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 STATICFILES_STORAGE_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+# Uploads on local disk (the legacy profile's default storage). Each machine has its own;
+# `make demo-migration` gives each instance its own folder to show what that costs.
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # --- Content Security Policy (django-csp) -----------------------------------------------
 
