@@ -66,8 +66,12 @@ DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=2)
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5)
 # Seconds a worker waits for any answer from PostgreSQL before giving up on the
 # connection (0: forever). Longer than the statement timeout, so that a slow statement
-# is cancelled by the server and only a silent one is cut here.
-DATABASE_READ_TIMEOUT = env.float("DATABASE_READ_TIMEOUT", default=10)
+# is cancelled by the server and only a silent one is cut here; off with it by default,
+# so that a job turning statement timeouts off is not cut here instead.
+DATABASE_READ_TIMEOUT = env.float(
+    "DATABASE_READ_TIMEOUT",
+    default=DATABASE_STATEMENT_TIMEOUT + 5 if DATABASE_STATEMENT_TIMEOUT else 0,
+)
 DATABASES = {
     "default": data.database(
         DATABASE_URL or DEV_DATABASE_URL,
