@@ -15,13 +15,25 @@ GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
 STOP_MARGIN_SECONDS = 5
 
 
-def start_instance(port, env, workers=2, threads=4, worker_class="gthread"):
+def start_instance(port, env, workers=2, threads=4, worker_class="gthread", log=None):
     """One gunicorn instance of the shop on ``port`` with ``env`` added to ours.
 
     Returns the master's ``Popen`` once the port answers (workers may still be booting:
     connections wait in the listen queue meanwhile). The master leads a process group
-    of its own, so ``stop`` reaches its workers too.
+    of its own, so ``stop`` reaches its workers too. ``log``, a path, receives its
+    output (appended); by default it goes where ours goes.
     """
+    process = spawn_instance(port, env, workers, threads, worker_class, log)
+    try:
+        wait_for_port(port, process)
+    except TimeoutError:
+        stop(process)
+        raise
+    return process
+
+
+def spawn_instance(port, env, workers=2, threads=4, worker_class="gthread", log=None):
+    """Start gunicorn as :func:`start_instance` does, without waiting for its port."""
     process_env = {
         **os.environ,
         **env,
@@ -30,18 +42,19 @@ def start_instance(port, env, workers=2, threads=4, worker_class="gthread"):
         "GUNICORN_THREADS": str(threads),
         "GUNICORN_WORKER_CLASS": worker_class,
     }
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "shop.wsgi:application"],
-        cwd=BASE_DIR,
-        env=process_env,
-        start_new_session=True,
-    )
+    output = open(log, "ab") if log is not None else None  # noqa: SIM115 (the child keeps it)
     try:
-        wait_for_port(port, process)
-    except TimeoutError:
-        stop(process)
-        raise
-    return process
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "shop.wsgi:application"],
+            cwd=BASE_DIR,
+            env=process_env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+            start_new_session=True,
+        )
+    finally:
+        if output is not None:
+            output.close()
 
 
 def graceful_timeout(env):
@@ -103,10 +116,20 @@ class Instance:
         return self.process.wait(timeout)
 
     def start(self):
+        """Start gunicorn and return once its port answers.
+
+        Raises RuntimeError when it exits first (the supervisor, which sees it dead, will
+        try again), TimeoutError when it never answers (it is stopped then).
+        """
         with self.lock:
-            self.process = start_instance(self.port, self.env, **self.options)
-            self.started_at = time.monotonic()
             self.wanted = True
+            self.process = spawn_instance(self.port, self.env, **self.options)
+            self.started_at = time.monotonic()
+            try:
+                wait_for_port(self.port, self.process)
+            except TimeoutError:
+                stop(self.process)
+                raise
 
     def stop(self):
         """SIGTERM: gunicorn stops accepting, finishes requests in flight, then exits.

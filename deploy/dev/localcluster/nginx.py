@@ -69,15 +69,16 @@ class Balancer:
         return self.process.wait(timeout)
 
     def start(self):
+        """Start nginx and return once it listens (RuntimeError if it exits first)."""
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         with self.lock:
+            self.wanted = True
             self.process = subprocess.Popen(
                 [nginx, "-p", self.prefix, "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
                 start_new_session=True,
             )
-            wait_for_port(self.listen_port, self.process)
             self.started_at = time.monotonic()
-            self.wanted = True
+            wait_for_port(self.listen_port, self.process)
 
     def set_down(self, ports, timeout=60.0):
         """Mark ``ports`` down (and every other port up); return once nginx uses that.

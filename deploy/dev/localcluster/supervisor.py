@@ -77,7 +77,7 @@ class Supervisor(threading.Thread):
             self._due[key] = now + delay
             self._delay[key] = min(delay * 2, MAX_DELAY_SECONDS)
             logger.warning(
-                "%s (pid %s) exited %s; restarting it in %.0f s",
+                "%s (pid %s) exited %s; restarting it in %g s",
                 process.name,
                 process.pid,
                 describe_exit(process.poll()),
@@ -92,7 +92,6 @@ class Supervisor(threading.Thread):
         except (RuntimeError, TimeoutError, OSError) as exc:
             # It will be seen dead at the next poll and retried after a longer delay.
             logger.warning("%s did not start: %s", process.name, exc)
-            process.started_at = time.monotonic()
             return
         self.restarts[key] += 1
         logger.warning("%s is back (pid %s)", process.name, process.pid)
