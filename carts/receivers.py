@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from shop.core.http import is_api_request
 
-from . import services
+from . import services, wording
 from .exceptions import CartUnavailable
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def merge_guest_cart(sender, request, user, **kwargs):
         if guest is not None:
             report = services.cart_merge(guest=guest, user_cart=user_cart)
             locator.forget_guest()
-            message = services.merge_message(report)
+            message = wording.merge_message(report)
             if message and not is_api_request(request):
                 messages.info(request, message)
         user_cart.lines()  # counts the user's cart for the header

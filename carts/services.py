@@ -11,6 +11,7 @@ from shop.catalog.summaries import summaries
 from shop.core import idempotency
 from shop.core.exceptions import IdempotencyMismatch, InvalidIdempotencyKey
 
+from . import wording
 from .backends.base import MergeReport
 from .exceptions import CartLimitExceeded, InvalidCartRequest
 
@@ -175,23 +176,6 @@ def cart_merge(*, guest, user_cart) -> MergeReport:
     return user_cart.merge_from(guest, limits=limits)
 
 
-def merge_message(report: MergeReport) -> str | None:
-    """A sentence for the shopper, e.g. "2 items from your visit were added; 1 was
-    limited to the stock left.", or None when there was nothing to merge."""
-    if not report.asked:
-        return None
-    added = sum(1 for qty in report.added.values() if qty > 0)
-    limited = len(report.limited)
-    sentence = f"{_items(added)} from your visit {'was' if added == 1 else 'were'} added"
-    if limited:
-        sentence += f"; {limited} {'was' if limited == 1 else 'were'} limited to the stock left"
-    return sentence + "."
-
-
-def _items(count):
-    return f"{count} item{'' if count == 1 else 's'}"
-
-
 def _buyable(product_id):
     product = summaries([product_id]).get(product_id)
     if product is None or not product.is_active:
@@ -204,31 +188,7 @@ def _write(operation, product, quantity, max_quantity):
     try:
         return operation(product.id, quantity, limit=limit)
     except CartLimitExceeded as exc:
-        raise _limit_error(exc, product, max_quantity) from exc
-
-
-def _limit_error(exc, product, max_quantity):
-    if exc.reason == "lines":
-        return InvalidCartRequest(
-            "Your cart is full: remove a product before adding another.",
-            code="too_many_lines",
-        )
-    if product.stock <= max_quantity:
-        if product.stock == 0:
-            message = f"{product.name} is out of stock."
-        else:
-            message = f"Only {product.stock} of {product.name} in stock" + (
-                f" and {exc.current} already in your cart." if exc.current else "."
-            )
-        return InvalidCartRequest(
-            message, field="quantity", code="insufficient_stock", available=product.stock
-        )
-    return InvalidCartRequest(
-        f"At most {max_quantity} of one product per order.",
-        field="quantity",
-        code="quantity_limit",
-        available=max_quantity,
-    )
+        raise wording.limit_error(exc, product, max_quantity) from exc
 
 
 def _view(lines) -> CartView:

@@ -4,6 +4,7 @@ from django.test import override_settings
 
 from localcluster import free_port
 from tests.factories import image_upload, make_category, make_product
+from tests.pages import elements
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_catalog_page_lists_active_products_with_their_images(client, s3_endpoin
     assert response.status_code == 200
     html = response.content.decode()
     assert "Sencha" in html and "Hidden Thing" not in html
-    assert f'src="{product.image_url}"' in html
+    assert product.image_url in [attrs.get("src") for attrs, _ in elements(html, "img")]
     assert product.image_url.startswith(s3_endpoint)
 
 
@@ -84,4 +85,5 @@ def test_pages_render_image_urls_while_the_object_store_is_down(client):
 
     assert listing.status_code == detail.status_code == api.status_code == 200
     assert product.image.name in api.json()["image_url"]
-    assert product.image.name in listing.content.decode()
+    images = [attrs.get("src", "") for attrs, _ in elements(listing.content, "img")]
+    assert any(product.image.name in src for src in images)

@@ -1,13 +1,12 @@
 """Ordering from the browser: checkout page, confirmation, history."""
 
-import re
-
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from shop.orders.models import Order
 from tests.factories import ADDRESS, make_user
+from tests.pages import value
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
@@ -38,8 +37,7 @@ def browser(products):
 
 
 def _checkout_form(browser, **changes):
-    page = browser.get("/checkout/").content.decode()
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    key = value(browser.get("/checkout/").content, "input[name=idempotency_key]")
     fields = {f"ship_{name}": value for name, value in ADDRESS.items()}
     return {**fields, "idempotency_key": key, "csrfmiddlewaretoken": _csrf(browser), **changes}
 
