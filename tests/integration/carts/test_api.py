@@ -354,6 +354,7 @@ def test_an_add_retried_with_the_same_idempotency_key_adds_once(shopper, product
 
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content  # the same bytes
     assert other_body.status_code == 422
     assert new_key.json()["total_quantity"] == 4
 

@@ -264,3 +264,28 @@ def test_a_lock_left_by_a_killed_worker_expires_and_the_retry_places_one_order(
     assert retried.status_code == 201
     assert replayed.json()["id"] == retried.json()["id"]
     assert Order.objects.count() == 1
+
+
+def test_a_replay_answers_the_same_bytes(shopper, products):
+    shopper.add(products["sencha"])
+
+    first = shopper.checkout(key="k1")
+    again = shopper.checkout(key="k1")
+
+    assert again.content == first.content
+    assert "Idempotent-Replayed" not in first and again["Idempotent-Replayed"] == "true"
+
+
+def test_not_enough_stock_is_a_recorded_answer_replayed_as_it_was(shopper, products):
+    shopper.add(products["matcha"], 3)
+    Product.objects.filter(slug="matcha").update(stock=1)
+
+    first = shopper.checkout(key="k1")
+    Product.objects.filter(slug="matcha").update(stock=10)  # the stock came back
+    again = shopper.checkout(key="k1")
+    fresh = shopper.checkout(key="k2")
+
+    assert first.status_code == again.status_code == 409
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert fresh.status_code == 201  # a new key is a new request

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from shop.orders.models import Order
+from shop.orders.payments import PayOnDelivery
 from tests.factories import ADDRESS, make_user
 from tests.pages import value
 
@@ -94,3 +95,29 @@ def test_another_users_order_page_is_a_404(browser, products):
     other.post("/accounts/login/", {"username": stranger.email, "password": PASSWORD})
 
     assert other.get(f"/orders/{order.pk}/").status_code == 404
+
+
+def test_not_enough_stock_shows_the_form_again_with_the_reason(browser, products):
+    form = _checkout_form(browser)
+    products["sencha"].__class__.objects.filter(pk=products["sencha"].pk).update(stock=1)
+
+    response = browser.post("/checkout/", form)
+
+    assert response.status_code == 409
+    assert "Not enough stock for: Sencha (1 left)." in response.content.decode()
+    assert value(response.content, "input[name=idempotency_key]") != form["idempotency_key"]
+    assert not Order.objects.exists()
+
+
+class CardAtTheDoor(PayOnDelivery):
+    name, label = "card_at_the_door", "Card at the door"
+
+
+def test_the_checkout_page_names_the_configured_payment_provider(browser, settings):
+    default = browser.get("/checkout/").content.decode()
+    settings.PAYMENT_PROVIDERS = [f"{__name__}.CardAtTheDoor"]
+
+    configured = browser.get("/checkout/").content.decode()
+
+    assert "Pay on delivery." in default
+    assert "Card at the door." in configured and "Pay on delivery" not in configured
