@@ -94,3 +94,25 @@ def test_legacy_cart_api_writes_keep_csrf_for_the_session_cookie(legacy):
     assert added.status_code == 302 and "sessionid" in added.cookies
     assert without.status_code == 403 and with_header.status_code == 403
     assert with_csrf.status_code == 200 and with_csrf.json()["total_quantity"] == 2
+
+
+def test_legacy_password_change_keeps_this_session_and_the_api_reads_it(legacy, user):
+    new = "another long passphrase"
+
+    with requests.Session() as browser:
+        anonymous = browser.get(f"{legacy}/api/v1/orders/", timeout=TIMEOUT)
+        _post(browser, f"{legacy}/accounts/login/", {"username": user.email, "password": PASSWORD})
+        changed = _post(
+            browser,
+            f"{legacy}/accounts/password/",
+            {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        )
+        account = browser.get(f"{legacy}/accounts/", allow_redirects=False, timeout=TIMEOUT)
+        orders = browser.get(f"{legacy}/api/v1/orders/", timeout=TIMEOUT)
+
+    assert anonymous.status_code == 403  # the session world: no challenge to answer
+    assert changed.status_code == 302, changed.text[:500]
+    assert account.status_code == 200 and user.email in account.text
+    assert orders.status_code == 200 and orders.json()["results"] == []
+    user.refresh_from_db()
+    assert user.check_password(new)
