@@ -8,7 +8,7 @@ are mapped to HTTP in ``DOMAIN_ERRORS``; those with a body of their own
 ``OutOfStock`` (a recorded checkout answer) says so in ``Idempotent-Replayed``.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -21,6 +21,7 @@ from carts.exceptions import CartUnavailable, InvalidCartRequest
 from .core import exceptions as idempotency
 from .core.idempotency import mark_replayed
 from .orders.exceptions import EmptyCart, OutOfStock, UnknownPaymentMethod
+from .parsers import RequestTooLarge
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -66,6 +67,8 @@ def _as_api_exception(exc):
         return exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, LoginThrottled):
         return exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
+    if isinstance(exc, RequestDataTooBig):  # Django's message names a setting: ours does not
+        return RequestTooLarge()
     for domain, (api_exception, code) in DOMAIN_ERRORS.items():
         if isinstance(exc, domain):
             return api_exception(str(exc), code=code)

@@ -240,6 +240,10 @@ if LEGACY_SESSIONS is None:
 
 # --- API --------------------------------------------------------------------------------
 
+# Largest request body read into memory, in bytes: JSON API bodies (DRF applies it from
+# 3.17.2 on) and form fields alike; a larger one is a 413. Uploaded files do not count
+# (PRODUCT_IMAGE_MAX_BYTES bounds those).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=1024 * 1024)
 REST_FRAMEWORK = web.rest_framework_settings(num_proxies=env.int("DJANGO_NUM_PROXIES", default=1))
 SPECTACULAR_SETTINGS = web.SPECTACULAR_SETTINGS
 
@@ -273,7 +277,9 @@ SIMPLE_JWT = {
     # simplejwt checks these only when set; we always set them.
     "ISSUER": env.str("JWT_ISSUER", default="stateless-shop"),
     "AUDIENCE": env.str("JWT_AUDIENCE", default="stateless-shop"),
-    "LEEWAY": env.int("JWT_LEEWAY_SECONDS", default=0),
+    # Seconds of clock difference between instances tolerated in iat, nbf and exp:
+    # a token issued by an instance whose clock runs ahead is not "from the future".
+    "LEEWAY": env.int("JWT_LEEWAY_SECONDS", default=5),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
     "TOKEN_TYPE_CLAIM": "typ",

@@ -162,7 +162,9 @@ def test_failed_sign_ins_are_counted_across_instances(two_instances, shopper):
 
 
 def test_an_expired_access_cookie_is_rotated_by_whichever_worker_answers(start_cluster, shopper):
-    cluster = start_cluster(instances=2, workers=2, env={"JWT_ACCESS_LIFETIME": "1"})
+    cluster = start_cluster(
+        instances=2, workers=2, env={"JWT_ACCESS_LIFETIME": "1", "JWT_LEEWAY_SECONDS": "0"}
+    )
     browser = browser_sign_in(cluster.url, shopper)
     time.sleep(2.5)  # the access cookie (1 s) has expired; the refresh cookie has not
 
