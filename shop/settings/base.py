@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from whitenoise.compress import Compressor
 from django.core.exceptions import ImproperlyConfigured
 
 from .sections import core, data, web
@@ -184,6 +185,9 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 # Hashed names let whitenoise send "cache for a year"; a build artefact, not state.
 STATICFILES_STORAGE_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+# Source maps (Swagger UI ships megabytes of them) are read by developer tools only:
+# not worth compressing at every build.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 MEDIA_URL = "/media/"
 # Uploads on local disk (the legacy profile's default storage). Each machine has its own;
@@ -246,6 +250,8 @@ if LEGACY_SESSIONS is None:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=1024 * 1024)
 REST_FRAMEWORK = web.rest_framework_settings(num_proxies=env.int("DJANGO_NUM_PROXIES", default=1))
 SPECTACULAR_SETTINGS = web.SPECTACULAR_SETTINGS
+# Powerful browser features the shop never uses, switched off for every page.
+PERMISSIONS_POLICY = web.PERMISSIONS_POLICY
 
 # --- Identity: JWT ----------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    # Swagger UI's files, served from our origin: /api/docs/ under the strict CSP.
+    "drf_spectacular_sidecar",
     "storages",
     "accounts",
     "shop",
@@ -28,6 +30,7 @@ MIDDLEWARE = [
     "shop.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and 304s for every GET, so that cacheable catalog pages revalidate cheaply.
     "django.middleware.http.ConditionalGetMiddleware",
