@@ -109,12 +109,24 @@ class Counters:
 
         self._count_sql = count_sql
         self._connections = connections
+        self.database = 0
+        import psycopg
+
+        original_execute = psycopg.Cursor.execute
+        counters = self
+
+        def execute(cursor, *args, **kwargs):
+            if counters.active:
+                counters.database += 1
+            return original_execute(cursor, *args, **kwargs)
+
+        # Every statement sent, Django's or not (a connection health check is not Django's).
+        psycopg.Cursor.execute = execute
         try:
             from redis.connection import AbstractConnection
         except ImportError:
             return
         original = AbstractConnection.send_packed_command
-        counters = self
 
         def send_packed_command(connection, command, check_health=True):
             if counters.active:
@@ -126,7 +138,7 @@ class Counters:
     def measure(self, call):
         from contextlib import ExitStack
 
-        self.sql = self.redis = 0
+        self.sql = self.redis = self.database = 0
         with ExitStack() as stack:
             for connection in self._connections.all():
                 stack.enter_context(connection.execute_wrapper(self._count_sql))
@@ -135,7 +147,11 @@ class Counters:
                 answer = call()
             finally:
                 self.active = False
-        return answer, {"sql": self.sql, "redis_round_trips": self.redis}
+        return answer, {
+            "sql": self.sql,
+            "database_statements": self.database,
+            "redis_round_trips": self.redis,
+        }
 
 
 def package_of(filename):
@@ -222,9 +238,15 @@ def main():
     result["requests"] = {}
     for name, call in kinds.items():
         answer, counts = counters.measure(call)
+        headers = answer["headers"]
         result["requests"][name] = {
             "status": answer["status"],
             "response_bytes": len(answer["body"]),
+            "header_bytes": sum(len(k) + len(v) + 4 for k, v in headers),
+            "set_cookies": sum(k.lower() == "set-cookie" for k, _ in headers),
+            "etag": "etag" in answer["header"],
+            "cache_control": answer["header"].get("cache-control", ""),
+            "csp_bytes": len(answer["header"].get("content-security-policy", "")),
             **counts,
             "cpu_ms": timed(call, context.get("repeats", 200)),
             **profile(call, max(10, context.get("repeats", 200) // 3)),

@@ -126,16 +126,11 @@ def main(argv=None):
     started = time.time()
     bench = Bench(args)
     try:
-        bench.prepare()
-        phases = args.phases.split(",")
-        if "throughput" in phases:
-            bench.throughput()
-        if "memory" in phases:
-            bench.memory()
-        if "probe" in phases:
-            bench.probe()
-        if "scaling" in phases:
-            bench.scaling()
+        timings = bench.results["meta"]["phase_seconds"] = {}
+        for phase in ["prepare", *args.phases.split(",")]:
+            phase_started = time.time()
+            getattr(bench, phase)()
+            timings[phase] = round(time.time() - phase_started)
     finally:
         bench.close()
     bench.results["meta"]["wall_seconds"] = round(time.time() - started)
@@ -154,7 +149,7 @@ class Bench:
         self.redis = self.monitor = None
         self.log = open(VAR / "servers.log", "w")  # noqa: SIM115 - closed in close()
         self.results = {
-            "meta": self._meta(),
+            "meta": {**self._meta(), "commit": commit()},
             "contenders": {c.name: c.note for c in self.contenders},
             "throughput": [],
             "wrk": [],
@@ -222,18 +217,12 @@ class Bench:
             os.environ.pop(name, None)
         manage = [sys.executable, "manage.py"]
         env = {**os.environ, **self.env, "DJANGO_SETTINGS_MODULE": "shop.settings.stateless"}
-        for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-            run_command(manage + command, env)
-        self.monitor = psycopg.connect(self.database_url, autocommit=True)
-        marker = VAR / f"seeded-{urlsplit(self.database_url).path.lstrip('/')}"
-        if (
-            not marker.exists()
-            or not self.monitor.execute("SELECT count(*) FROM catalog_product").fetchone()[0]
-        ):
-            self._seed(manage, env)
-            marker.touch()
         users = [f"shopper-{i:03d}@bench.example" for i in range(max(self.args.shoppers, 2))]
+        # One Django start for all of it: migrations, static files, the shoppers' accounts.
         script = (
+            "from django.core.management import call_command\n"
+            "call_command('migrate', verbosity=0)\n"
+            "call_command('collectstatic', interactive=False, verbosity=0)\n"
             "from django.contrib.auth import get_user_model\n"
             "from django.contrib.auth.hashers import make_password\n"
             f"U = get_user_model(); emails = {users!r}\n"
@@ -243,6 +232,14 @@ class Bench:
             "                       for e in emails if e not in have])\n"
         )
         run_command([*manage, "shell", "-c", script], env)
+        self.monitor = psycopg.connect(self.database_url, autocommit=True)
+        marker = VAR / f"seeded-{urlsplit(self.database_url).path.lstrip('/')}"
+        if (
+            not marker.exists()
+            or not self.monitor.execute("SELECT count(*) FROM catalog_product").fetchone()[0]
+        ):
+            self._seed(manage, env)
+            marker.touch()
         self.replenish()
         products = self.monitor.execute(
             "SELECT id, slug, name FROM catalog_product ORDER BY id"
@@ -544,6 +541,16 @@ end
 """
 
 
+def commit():
+    """The code measured: ``BENCH_COMMIT`` (a run from an exported tree), else git's."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
 def run_command(command, env):
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -568,39 +575,67 @@ def ensure_database(url):
             db.execute(f'CREATE DATABASE "{name}"')
 
 
+OUR_PACKAGES = {"shop", "carts", "accounts", "bench"}
+
+
+def module_group(module):
+    """The package a module is counted under: its top level, or for Django the part of
+    Django (``django.contrib.admin``, ``django.db``)."""
+    parts = module.split(".")
+    if parts[0] == "django" and len(parts) > 1:
+        return ".".join(parts[:3] if parts[1] == "contrib" and len(parts) > 2 else parts[:2])
+    return parts[0]
+
+
+IMPORT_COST = """
+import json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
+import django
+django.setup()
+def rss():
+    with open("/proc/self/status") as status:
+        return int(next(l for l in status if l.startswith("VmRSS")).split()[1])
+before, failed = rss(), 0
+for name in json.load(sys.stdin):
+    try:
+        __import__(name)
+    except Exception:  # some modules only import inside the app; counted, not fatal
+        failed += 1
+print(json.dumps({"kb": rss() - before, "failed": failed}))
+"""
+
+
 def import_costs(probes, env, limit=10):
-    """Resident MB each extra top-level package adds to a process that already has
-    Django set up (the floor's settings), measured alone in a fresh interpreter."""
+    """What a stateless worker has imported after warm-up that the floor has not, by
+    package, with the resident MB each package's modules add to a process that already
+    has Django set up (the floor's settings), measured alone in a fresh interpreter."""
     shop = probes.get("stateless") or next(iter(probes.values()), None)
     floor = probes.get("floor")
     if not shop or not floor:
         return {}
-    extra = {}
+    groups = {}
     floor_modules = set(floor["modules_after_warmup"])
     for module in shop["modules_after_warmup"]:
         if module not in floor_modules and not module.startswith("_"):
-            top = module.split(".")[0]
-            extra[top] = extra.get(top, 0) + 1
-    measure = (
-        "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'bench.floor.settings';"
-        "django.setup();"
-        "rss = lambda: int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0]"
-        ".split()[1]);"
-        "before = rss(); __import__(sys.argv[1]); print(rss() - before)"
-    )
+            groups.setdefault(module_group(module), []).append(module)
+    # Our own packages import everything else; measured alone they would count it twice.
+    third_party = {g: m for g, m in groups.items() if g not in OUR_PACKAGES}
+    every = [m for modules in groups.values() for m in modules]
+    measured = sorted(third_party.items(), key=lambda kv: -len(kv[1]))[:limit]
     costs = {}
-    for top, count in sorted(extra.items(), key=lambda kv: -kv[1])[:limit]:
+    for group, modules in [*measured, ("all of them, ours included", every)]:
         done = subprocess.run(
-            [sys.executable, "-c", measure, top],
+            [sys.executable, "-c", IMPORT_COST],
+            input=json.dumps(modules),
             cwd=ROOT,
             env={**os.environ, **env},
             capture_output=True,
             text=True,
             timeout=120,
         )
-        kb = done.stdout.strip()
-        costs[top] = {
-            "modules": count,
-            "rss_mb": round(int(kb) / 1024, 1) if kb.isdigit() else None,
+        found = json.loads(done.stdout) if done.returncode == 0 else {}
+        costs[group] = {
+            "modules": len(modules),
+            "rss_mb": round(found["kb"] / 1024, 1) if found else None,
         }
-    return {"packages": costs, "extra_modules": sum(extra.values())}
+    return {"packages": costs, "extra_modules": sum(len(m) for m in groups.values())}
