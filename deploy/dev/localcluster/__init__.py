@@ -8,7 +8,13 @@ everything it started, by pid.
 """
 
 from .cluster import Cluster
-from .instances import GUNICORN_CONF, Instance, graceful_timeout, start_instance
+from .instances import (
+    GUNICORN_CONF,
+    Instance,
+    graceful_timeout,
+    start_instance,
+    wait_until_healthy,
+)
 from .nginx import NGINX_CONF, Balancer, render_nginx_conf
 from .processes import BASE_DIR, BIN, children, free_port, port_open, stop, wait_for_port
 from .s3 import PUBLIC_PREFIXES, ensure_bucket, start_s3
@@ -34,4 +40,5 @@ __all__ = [
     "start_s3",
     "stop",
     "wait_for_port",
+    "wait_until_healthy",
 ]
