@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 run: install .env
 	deploy/dev/services.sh run
 	set -a; [ ! -f var/fallback.env ] || . var/fallback.env; set +a; \
-	  exec $(BIN)/python manage.py runcluster
+	  exec env PYTHONPATH=deploy/dev $(BIN)/python -m localcluster
 
 test: install
 	deploy/dev/services.sh test
