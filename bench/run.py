@@ -113,6 +113,9 @@ def parse_args(argv=None):
     parser.add_argument("--only", default="", help="comma-separated contenders (default all)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the report from --results, run nothing"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.seconds, args.shoppers = 1, 1.0, 2
@@ -122,6 +125,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.report_only:
+        report.write(json.loads(args.results.read_text()), args.out)
+        print(f"wrote {args.out / 'benchmarks.md'} from {args.results}")
+        return
     VAR.mkdir(parents=True, exist_ok=True)
     started = time.time()
     bench = Bench(args)
@@ -131,14 +138,19 @@ def main(argv=None):
             phase_started = time.time()
             getattr(bench, phase)()
             timings[phase] = round(time.time() - phase_started)
+            save(bench.results, args.results)  # a run cut short keeps what it measured
     finally:
         bench.close()
     bench.results["meta"]["wall_seconds"] = round(time.time() - started)
     bench.results["meta"]["load_average_end"] = os.getloadavg()
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(bench.results, indent=1) + "\n")
+    save(bench.results, args.results)
     report.write(bench.results, args.out)
     print(f"wrote {args.out / 'benchmarks.md'} and {args.results}")
+
+
+def save(results, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
 
 
 class Bench:
@@ -417,7 +429,7 @@ class Bench:
             deployment = self.deployment(contender, max_requests=0)
             deployment.start(self.log)
             try:
-                found = {"start": deployment.worker_rss_mb()}
+                found = {"start": deployment.settled_rss_mb()}
                 warm = contender.workloads
                 if self.args.quick:  # a smoke run: one of each kind of request is enough
                     warm = [w for w in warm if w in ("floor", "api-guest", "html-cart")]

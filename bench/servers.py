@@ -218,3 +218,19 @@ class Deployment:
 
     def worker_rss_mb(self):
         return [rss_mb(p) for p in self.workers()]
+
+    def settled_rss_mb(self, timeout=60.0):
+        """Worker RSS once the workers have finished loading the application (no change
+        over a second), as a freshly booted worker holds it before its first request."""
+        deadline = time.monotonic() + timeout
+        last = self.worker_rss_mb()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = self.worker_rss_mb()
+            steady = len(now) == len(last) and all(
+                abs(a - b) < 0.25 for a, b in zip(now, last, strict=True)
+            )
+            if steady:
+                return now
+            last = now
+        return last
