@@ -136,7 +136,8 @@ def _scaling(plt, results):
     figure, axis = plt.subplots(figsize=(7, 4.2))
     by_workload = defaultdict(list)
     for row in rows:
-        by_workload[row["workload"]].append((row["workers"], row["rps"]))
+        if row.get("worker_class", "sync") == "sync" and row.get("recycling", True):
+            by_workload[row["workload"]].append((row["workers"], row["rps"]))
     for workload, points in by_workload.items():
         points.sort()
         axis.plot([p[0] for p in points], [p[1] for p in points], "o-", label=workload)

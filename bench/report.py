@@ -429,21 +429,33 @@ def scaling_section(results, figures):
     lines = [
         "## Scaling",
         "",
-        "The stateless contender with 1, 2 and 4 workers, the same driver.",
+        "The stateless contender with more and more sync workers, then with worker "
+        "recycling off, then as deployed by default (gthread, 2 workers × 4 threads); the "
+        "same driver.",
         "",
-        "| workload | workers | req/s | CPU ms/req: app | Redis | PostgreSQL |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| workload | server | req/s | p99 ms | CPU ms/req: app | Redis | PostgreSQL |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for row in sorted(rows, key=lambda r: (r["workload"], r["workers"])):
+    for row in rows:
         cpu = row["cpu_ms_per_request"]
         lines.append(
-            f"| {row['workload']} | {row['workers']} | {row['rps']:,.0f} | {cpu['app']:.2f} | "
-            f"{cpu['redis']:.3f} | {cpu['postgres']:.3f} |"
+            f"| {row['workload']} | {server_shape(row)} | {row['rps']:,.0f} | "
+            f"{fmt(row['latency_ms']['p99'])} | {cpu['app']:.2f} | {cpu['redis']:.3f} | "
+            f"{cpu['postgres']:.3f} |"
         )
     if "scaling" in figures:
         lines += ["", f"![scaling](benchmarks/{figures['scaling']})"]
     lines += ["", *targets.projection_lines(results)]
     return lines
+
+
+def server_shape(row):
+    shape = f"{row['workers']} {row.get('worker_class', 'sync')}"
+    if row.get("threads", 1) > 1:
+        shape += f" × {row['threads']} threads"
+    if not row.get("recycling", True):
+        shape += ", recycling off"
+    return shape
 
 
 def hot_paths_section(results, checks):

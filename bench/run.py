@@ -289,9 +289,14 @@ class Bench:
 
     # --- servers and meters --------------------------------------------------------------
 
-    def deployment(self, contender, *, workers=None, max_requests=None):
+    def deployment(
+        self, contender, *, workers=None, max_requests=None, worker_class=None, threads=None
+    ):
         workers = workers or self.args.workers
-        options = {"worker_class": self.args.worker_class, "threads": self.args.threads}
+        options = {
+            "worker_class": worker_class or self.args.worker_class,
+            "threads": threads or self.args.threads,
+        }
         if max_requests is not None:
             options["max_requests"] = max_requests
         env = {**self.env, "DJANGO_SETTINGS_MODULE": contender.settings, **contender.extra}
@@ -523,13 +528,26 @@ class Bench:
         stateless = next((c for c in self.contenders if c.name == "stateless"), None)
         if stateless is None:
             return
-        for workers in [int(n) for n in self.args.scaling.split(",")]:
-            deployment = self.deployment(stateless, workers=workers)
+        counts = [int(n) for n in self.args.scaling.split(",")]
+        shapes = [{"workers": n} for n in counts]
+        if not self.args.quick:
+            # Recycling off; the deployed default (gthread, 2 workers, 4 threads).
+            shapes += [
+                {"workers": max(counts), "max_requests": 0},
+                {"workers": 2, "worker_class": "gthread", "threads": 4},
+            ]
+        for shape in shapes:
+            deployment = self.deployment(stateless, **shape)
             deployment.start(self.log)
+            server = {
+                "worker_class": shape.get("worker_class", self.args.worker_class),
+                "threads": shape.get("threads", self.args.threads),
+                "recycling": shape.get("max_requests") != 0,
+            }
             try:
                 for workload in ("api-guest", "catalog"):
                     result = self.drive(stateless, deployment, workload)
-                    self.results["scaling"].append({"workers": workers, **result})
+                    self.results["scaling"].append({**shape, **server, **result})
             finally:
                 deployment.stop()
 

@@ -359,7 +359,11 @@ def token_bytes(results):
 
 
 def projection_lines(results):
-    rows = results.get("scaling") or []
+    rows = [
+        r
+        for r in results.get("scaling") or []
+        if r.get("worker_class", "sync") == "sync" and r.get("recycling", True)
+    ]
     if not rows:
         return []
     top = max(r["workers"] for r in rows)
@@ -505,8 +509,31 @@ def _gunicorn_lines(results, rows):
             f", and every new worker spends about {probe['import_cpu_ms']:,} ms of CPU "
             "importing the application before it serves (more to warm up)"
         )
-    text += (
-        ". The scaling table shows what more workers buy on two cores; sync against "
-        "gthread is `python -m bench --worker-class gthread --threads 4`."
-    )
+    text += "."
+    scaling = results.get("scaling") or []
+    for workload in ("api-guest", "catalog"):
+        found = [r for r in scaling if r["workload"] == workload]
+        on = [
+            r for r in found if r.get("worker_class", "sync") == "sync" and r.get("recycling", True)
+        ]
+        off = [r for r in found if not r.get("recycling", True)]
+        gthread = [r for r in found if r.get("worker_class") == "gthread"]
+        if not on:
+            continue
+        same = max(on, key=lambda r: r["workers"])
+        parts = [
+            f"{r['workers']} sync: {r['rps']:,.0f} req/s, {_cpu(r):.2f} ms"
+            for r in sorted(on, key=lambda r: r["workers"])
+        ]
+        if off:
+            parts.append(
+                f"{same['workers']} sync, recycling off: {off[0]['rps']:,.0f} req/s, "
+                f"{_cpu(off[0]):.2f} ms"
+            )
+        if gthread:
+            g = gthread[0]
+            parts.append(
+                f"{g['workers']} gthread × {g['threads']}: {g['rps']:,.0f} req/s, {_cpu(g):.2f} ms"
+            )
+        text += f" {workload}: " + "; ".join(parts) + "."
     return [text]
