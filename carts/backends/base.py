@@ -39,10 +39,6 @@ class BaseCart:
     # something the request already carries (the session) names its own locator.
     locator_class = CartLocator
 
-    # Whether carts are named by their owner (user id or guest token); read by
-    # carts.checks only (the session backend is not: the session is the cart).
-    keyed_by_owner = True
-
     def __init__(self, owner, *, request=None, **options):
         self.owner = owner
         self.request = request

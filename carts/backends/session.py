@@ -15,7 +15,6 @@ SESSION_KEY = "cart"
 
 class SessionCart(BaseCart):
     locator_class = SessionCartLocator
-    keyed_by_owner = False
 
     def __init__(self, owner, *, request=None, session=None, **options):
         super().__init__(owner, request=request, **options)
