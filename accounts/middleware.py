@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.utils.functional import SimpleLazyObject
 
+from .identity.bridge import BridgeIdentity
 from .identity.cookies import JWTCookieIdentity
 from .identity.session import SessionIdentity
 
@@ -50,3 +51,10 @@ class SessionIdentityMiddleware(IdentityMiddleware):
     """The legacy profile: Django's session login (needs ``SessionMiddleware`` before it)."""
 
     identity_class = SessionIdentity
+
+
+class BridgeIdentityMiddleware(IdentityMiddleware):
+    """The bridge profile: JWT cookies, else the legacy session exchanged for them (see
+    ``BridgeIdentity``; needs ``SessionMiddleware`` before it)."""
+
+    identity_class = BridgeIdentity

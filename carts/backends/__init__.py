@@ -18,11 +18,17 @@ def cart_class():
         raise ImproperlyConfigured(
             'CARTS must name a backend, e.g. {"BACKEND": "carts.backends.redis.RedisCart"}.'
         )
+    return named_class(path), dict(config.get("OPTIONS", {}))
+
+
+@cache
+def named_class(path, option="BACKEND"):
+    """The cart class at ``path``, which ``CARTS`` names as ``option`` (the backend, or a
+    class a backend's OPTIONS name, such as the bridge's ``MIRROR``)."""
     try:
-        backend = import_string(path)
+        return import_string(path)
     except ImportError as exc:
-        raise ImproperlyConfigured(f"CARTS BACKEND {path!r} cannot be imported: {exc}") from exc
-    return backend, dict(config.get("OPTIONS", {}))
+        raise ImproperlyConfigured(f"CARTS {option} {path!r} cannot be imported: {exc}") from exc
 
 
 def open_cart(owner, request=None):

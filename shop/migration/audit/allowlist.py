@@ -20,4 +20,16 @@ ALLOWED = {
     ("carts/backends/session.py", "session-write"): (
         "the legacy session cart backend, named in CARTS by the legacy profile only"
     ),
+    ("accounts/identity/bridge.py", "session-read"): (
+        "the bridge identity (bridge profile only, by its MIDDLEWARE): it reads the legacy "
+        "session to exchange it for JWT cookies, and to follow a sign-out on a legacy instance"
+    ),
+    ("accounts/identity/bridge.py", "session-write"): (
+        "the bridge identity: it marks exchanged sessions for end_legacy_sessions and ends "
+        "the legacy session at sign-out, so that legacy instances and a rollback agree"
+    ),
+    ("carts/backends/bridge.py", "session-read"): (
+        "the bridge cart backend (bridge profile only, by CARTS): it mirrors the Redis cart "
+        "into the legacy session cart that legacy instances read, and reads what they wrote"
+    ),
 }

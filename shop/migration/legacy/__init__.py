@@ -30,11 +30,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-__all__ = ["EXCHANGED_KEY", "LegacySession", "open_layout", "open_store"]
-
-# Set in a legacy session by the bridge's exchange once the shopper holds JWT cookies (a
+# Set in a legacy session by the bridge identity once the shopper holds JWT cookies (a
 # timestamp); `end_legacy_sessions` ends exactly those sessions.
-EXCHANGED_KEY = "_stateless_exchanged_at"
+from accounts.identity.bridge import EXCHANGED_KEY
+
+__all__ = ["EXCHANGED_KEY", "LegacySession", "open_layout", "open_store"]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 
 from carts.backends.base import CartLimitExceeded
+from carts.backends.bridge import BridgeCart
 from carts.backends.redis import RedisCart
 from carts.backends.session import SessionCart
 
@@ -21,7 +22,15 @@ def _session_cart(name):
     return SessionCart(("session", ""), session=SessionStore(), **OPTIONS)
 
 
-@pytest.fixture(params=[_redis_cart, _session_cart], ids=["redis", "session"])
+def _bridge_cart(name):
+    # Each cart mirrored into a session of its own, as each browser's is.
+    options = {**OPTIONS, "MIRROR": "carts.backends.session.SessionCart"}
+    return BridgeCart(("guest", f"contract-{name}"), session=SessionStore(), **options)
+
+
+@pytest.fixture(
+    params=[_redis_cart, _session_cart, _bridge_cart], ids=["redis", "session", "bridge"]
+)
 def make_cart(request, redis):
     return request.param
 

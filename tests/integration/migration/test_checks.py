@@ -54,6 +54,28 @@ def test_the_legacy_profile_reports_each_piece_of_state_it_keeps():
     assert ids == {"stateless.E004", "stateless.W001", "stateless.W002", "stateless.W003"}
 
 
+def test_the_bridge_profile_reports_exactly_the_legacy_writes_it_keeps_on_purpose():
+    # Sessions in the database, and the session cart it mirrors for legacy instances;
+    # messages in the cookie, uploads in S3, the CSRF secret in its cookie.
+    status, ids, stderr = profile_findings("bridge", "--tag", "stateless")
+
+    assert (status, ids) == (0, {"stateless.W001", "stateless.W003"}), stderr
+
+
+@pytest.mark.parametrize(
+    ("store", "expected"),
+    [
+        ("cached_db", {"stateless.W001"}),
+        ("redis", {"stateless.W001"}),
+        ("file", {"stateless.E001"}),
+    ],
+)
+def test_the_bridge_profile_names_the_legacy_session_store_it_shares(store, expected):
+    _, ids, stderr = profile_findings("bridge", "--tag", "stateless", LEGACY_SESSION_STORE=store)
+
+    assert ids == {"stateless.W003"} | expected, stderr
+
+
 LEGACY_ALWAYS = {"stateless.E004", "stateless.W002", "stateless.W003"}
 
 
