@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test screenshots bench bench-quick bench-install lint format install clean
+.PHONY: run test screenshots bench bench-quick bench-install demo-migration lint format install clean
 
 run: install .env
 	deploy/dev/services.sh run
@@ -44,6 +44,14 @@ bench-install: install $(VENV)/.bench-installed
 $(VENV)/.bench-installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	@touch $@
+
+# One scripted shopper against each set-up of the migration (legacy, sticky legacy,
+# database sessions, the bridge in a rolling deploy, stateless) on loopback: prints the
+# table and writes docs/migration-demo.md. DEMO_ARGS passes options (--rounds, --only).
+demo-migration: install
+	deploy/dev/services.sh run
+	set -a; [ ! -f var/fallback.env ] || . var/fallback.env; set +a; \
+	  PYTHONPATH=deploy/dev $(BIN)/python -m tests.cluster.migration_demo $(DEMO_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
