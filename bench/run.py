@@ -34,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import psycopg
 
-from . import report, servers
+from . import report, servers, survival
 from .driver import Plan, drive
 
 ROOT = servers.ROOT
@@ -78,14 +78,16 @@ def contenders():
         ),
         Contender(
             "legacy-cache",
-            "bench.settings_legacy_cache",
+            "shop.settings.legacy",
             "shop.wsgi:application",
             [*SHOP_WORKLOADS, "html-cart-rr"],
             instances=0,
             note=(
-                "legacy with sessions in each process's memory; one worker per instance, "
-                "each shopper pinned to one (sticky sessions)"
+                "the legacy profile with `LEGACY_SESSION_STORE=locmem`: sessions in each "
+                "process's memory (Django's cache engine on a locmem cache, its defaults); "
+                "one worker per instance, each shopper pinned to one (sticky sessions)"
             ),
+            extra={"LEGACY_SESSION_STORE": "locmem"},
         ),
         Contender(
             "floor",
@@ -302,8 +304,9 @@ class Bench:
         env = {**self.env, "DJANGO_SETTINGS_MODULE": contender.settings, **contender.extra}
         # instances 0: sticky targets, one single-worker instance each.
         shape = [1] * workers if contender.instances == 0 else [workers] * contender.instances
+        ready = "/floor" if contender.kind == "floor" else "/healthz"
         return servers.Deployment(
-            [servers.Instance(contender.app, env, {**options, "workers": n}) for n in shape]
+            [servers.Instance(contender.app, env, {**options, "workers": n}, ready) for n in shape]
         )
 
     def meters(self, deployment):
@@ -460,6 +463,12 @@ class Bench:
         client.flushdb()
         sessions_before = self._session_rows()
         used_before = client.info("memory")["used_memory"]
+        early = survival.make(
+            deployment.urls,
+            self.context["products"][0]["id"],
+            20 if self.args.quick else 100,
+            session_carts=contender.api_auth == "session",
+        )
         curve = [[0, deployment.worker_rss_mb()]]
         made = 0
         for chunk in range(chunks):
@@ -479,6 +488,8 @@ class Bench:
             "carts": curve,
             "redis_bytes_per_cart": round((used_after - used_before) / max(1, made)),
             "redis_keys": client.dbsize(),
+            "early_carts": len(early),
+            "early_carts_surviving": survival.surviving(early),
         }
         if contender.name == "legacy-db":
             rows, size = self.monitor.execute(

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,7 @@ class Instance:
     app: str
     env: dict
     options: dict
+    ready_path: str = "/healthz"
     port: int = 0
     process: subprocess.Popen | None = None
 
@@ -174,6 +176,22 @@ class Instance:
         deadline = time.monotonic() + 60
         while len(self.workers()) < want and time.monotonic() < deadline:
             time.sleep(0.05)
+        self.wait_until_answering(deadline)
+
+    def wait_until_answering(self, deadline):
+        """The master listens before its workers have loaded the app (and it exits when
+        they cannot): ready means a request answered 200."""
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.app} exited; see var/bench/servers.log")
+            try:
+                with urllib.request.urlopen(self.url + self.ready_path, timeout=5) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.app} did not answer {self.ready_path} with 200")
 
     def workers(self):
         return children_of(self.process.pid) if self.process else []

@@ -58,6 +58,9 @@ def test_memory_probe_and_scaling_are_measured(quick):
     stateless = results["memory"]["stateless"]
     assert stateless["start"] and stateless["warm"] and stateless["carts"][-1][0] > 0
     assert results["memory"]["legacy-db"]["session_table"]["new_rows"] > 0
+    for contender in ("stateless", "legacy-db"):  # stores that keep every cart
+        memory = results["memory"][contender]
+        assert memory["early_carts_surviving"] == memory["early_carts"] > 0
     probe = results["probe"]["stateless"]
     assert probe["requests"]["signed-in API cart"]["sql"] >= 0
     assert probe["sizes"]["access_token_bytes"] > 0
