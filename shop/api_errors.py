@@ -6,7 +6,13 @@ exceptions of the services (``CartUnavailable``, ``EmptyCart``, the idempotency 
 are mapped to HTTP in ``DOMAIN_ERRORS``; those with a body of their own
 (``InvalidCartRequest``, ``OutOfStock``) in ``exception_handler``; a replayed
 ``OutOfStock`` (a recorded checkout answer) says so in ``Idempotent-Replayed``.
+
+No response names an internal: a database error's text (host, port, role, the
+statement it was running) goes to the log, and the client reads the fixed sentence of
+``PUBLIC_MESSAGES``. Domain exceptions carry sentences written for shoppers.
 """
+
+import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
@@ -19,9 +25,12 @@ from accounts.exceptions import IdentityUnavailable, LoginThrottled
 from carts.exceptions import CartUnavailable, InvalidCartRequest
 
 from .core import exceptions as idempotency
+from .core import idempotency as idempotency_runner
 from .core.idempotency import mark_replayed
 from .orders.exceptions import EmptyCart, OutOfStock, UnknownPaymentMethod
 from .parsers import RequestTooLarge
+
+logger = logging.getLogger(__name__)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -57,6 +66,31 @@ DOMAIN_ERRORS = {
     EmptyCart: (BadRequest, "empty_cart"),
     UnknownPaymentMethod: (BadRequest, "unknown_payment_method"),
 }
+# What a client reads instead of the exception's own text, which is for operators.
+PUBLIC_MESSAGES = {
+    OperationalError: "The database is unavailable for a moment. Please try again shortly.",
+}
+# Seconds a client should wait before retrying: an outage (Redis failing over, the
+# database restarting) takes seconds; a keyed request still running, about one.
+OUTAGE_RETRY_AFTER = 5
+RETRY_AFTER = {idempotency.IdempotencyInProgress: idempotency_runner.IN_PROGRESS_RETRY_AFTER}
+
+
+def retry_after(exc):
+    """Seconds for ``Retry-After`` when a retry of the same request can succeed, or None."""
+    for kind, seconds in RETRY_AFTER.items():
+        if isinstance(exc, kind):
+            return seconds
+    return OUTAGE_RETRY_AFTER if outage(exc) is not None else None
+
+
+def public_message(exc):
+    """The sentence a client may read for ``exc``; logs the detail it replaces."""
+    for kind, message in PUBLIC_MESSAGES.items():
+        if isinstance(exc, kind):
+            logger.error("%s: %s", type(exc).__name__, str(exc).strip())
+            return message
+    return str(exc)
 
 
 def _as_api_exception(exc):
@@ -71,7 +105,7 @@ def _as_api_exception(exc):
         return RequestTooLarge()
     for domain, (api_exception, code) in DOMAIN_ERRORS.items():
         if isinstance(exc, domain):
-            return api_exception(str(exc), code=code)
+            return api_exception(public_message(exc), code=code)
     return exc
 
 
@@ -93,6 +127,7 @@ def exception_handler(exc, context):
         body = {**error_body(str(exc), "out_of_stock"), "lines": exc.lines}
         response = Response(body, status=status.HTTP_409_CONFLICT)
         return mark_replayed(response, exc.replayed)  # a recorded checkout answer
+    wait = retry_after(exc)
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -104,6 +139,8 @@ def exception_handler(exc, context):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(response.data.get("detail", exc), code)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
     return response
 
 
@@ -126,3 +163,8 @@ def json_error(detail, code, status_code, errors=None):
 OUTAGE_CODES = {
     domain: code for domain, (kind, code) in DOMAIN_ERRORS.items() if kind is ServiceUnavailable
 }
+
+
+def outage(exc):
+    """The code of ``exc`` when it is a dependency outage (a 503), else None."""
+    return next((code for kind, code in OUTAGE_CODES.items() if isinstance(exc, kind)), None)

@@ -4,7 +4,7 @@ import socket
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from .api_errors import OUTAGE_CODES, json_error
+from .api_errors import OUTAGE_RETRY_AFTER, json_error, outage, public_message
 from .core.http import is_api_request
 
 
@@ -28,7 +28,8 @@ class ServedByMiddleware:
 class DomainErrorMiddleware:
     """Turns a dependency outage raised in a page view into a friendly 503 page.
 
-    API views map the same exceptions in ``shop.api_errors``; this is the page side.
+    API views map the same exceptions in ``shop.api_errors``; this is the page side. The
+    page and the JSON say what ``public_message`` allows (never a database's own text).
     """
 
     def __init__(self, get_response):
@@ -38,15 +39,15 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        code = next(
-            (code for kind, code in OUTAGE_CODES.items() if isinstance(exception, kind)), None
-        )
+        code = outage(exception)
         if code is None:
             return None
+        message = public_message(exception)
         if is_api_request(request):
-            return json_error(str(exception), code, 503)
-        response = render(request, "errors/503.html", {"message": str(exception)}, status=503)
-        response["Retry-After"] = "5"
+            response = json_error(message, code, 503)
+        else:
+            response = render(request, "errors/503.html", {"message": message}, status=503)
+        response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
         return response
 
 

@@ -44,6 +44,9 @@ REDIS_ALIAS = "default"
 # v2: records hold domain outcomes; v1 records (HTTP bodies) are simply not read.
 KEY_PREFIX = "idempotency:v2:"
 MAX_KEY_LENGTH = 255
+# Seconds a client should wait before retrying while the first request with its key is
+# still running (``IdempotencyInProgress``): requests take well under a second.
+IN_PROGRESS_RETRY_AFTER = 1
 
 
 class Outcome:
