@@ -1,7 +1,7 @@
 """A Redis primary, its replicas and three Sentinels on loopback, for failover tests.
 
 A test helper: Debian's ``redis-server`` in its two roles (``--sentinel`` for the
-monitors), each on a free port, with failure detection tuned down to half a second so
+monitors), each on a free port, with failure detection tuned down to a second so
 that a failover completes in a few seconds. ``RedisTopology.stop()`` ends every process
 it started, by pid.
 """
@@ -17,7 +17,7 @@ import localcluster
 
 # Fast, for tests: a primary silent this long is subjectively down; a failover that has
 # not finished in twice the timeout is retried by another Sentinel.
-DOWN_AFTER_MS = 500
+DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 3000
 
 
@@ -71,19 +71,14 @@ class RedisTopology:
     sentinels: list = field(default_factory=list)
 
     @classmethod
-    def start(cls, workdir, *, master_name="shop", replicas=1, replica_of=None, tls=None):
-        """Start the topology in ``workdir`` and wait until every Sentinel sees it all.
-
-        ``replica_of(primary_port) -> port`` may give the address a replica replicates
-        from (a proxy in front of the primary, to cut the replication link); by default
-        the primary itself.
-        """
+    def start(cls, workdir, *, master_name="shop", replicas=1, tls=None):
+        """Start the topology in ``workdir`` and wait until every Sentinel sees it all."""
         topology = cls(master_name, Path(workdir), tls)
         try:
             topology.primary = topology._data_node("primary").start()
-            upstream = replica_of(topology.primary.port) if replica_of else topology.primary.port
+            primary = str(topology.primary.port)
             for n in range(replicas):
-                node = topology._data_node(f"replica{n}", "--replicaof", "127.0.0.1", str(upstream))
+                node = topology._data_node(f"replica{n}", "--replicaof", "127.0.0.1", primary)
                 topology.replicas.append(node.start())
             for n in range(3):
                 topology.sentinels.append(topology._sentinel(n).start())
@@ -108,6 +103,21 @@ class RedisTopology:
                 continue
             answers.append(int(address[1]))
         return max(set(answers), key=answers.count)
+
+    def replicate_through(self, replica, port, timeout=10.0):
+        """Make ``replica`` replicate from ``port`` (a proxy in front of the primary).
+
+        Only for a moment: the Sentinels see the replica following an address that is
+        not the primary's and, some eight seconds later, point it back at the primary.
+        """
+        replica.client().replicaof("127.0.0.1", port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = replica.client().info("replication")
+            if info["master_port"] == port and info["master_link_status"] == "up":
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the replica did not resume replication through port {port}")
 
     def node(self, port):
         return next(n for n in [self.primary, *self.replicas] if n.port == port)
