@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
@@ -25,7 +24,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["id", "slug", "name", "description", "price", "stock", "image_url", "category"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))  # null: no image yet
     def get_image_url(self, product):
         return product.image_url or None
 

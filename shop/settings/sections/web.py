@@ -29,7 +29,8 @@ def rest_framework_settings(*, num_proxies):
     ``get_ident`` with it.
     """
     return {
-        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        # drf-spectacular's, with the error responses every operation can give added.
+        "DEFAULT_SCHEMA_CLASS": "shop.openapi.ShopAutoSchema",
         # A Bearer header, else the identity the middleware installed (cookies + CSRF).
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "accounts.authentication.JWTAuthentication",
