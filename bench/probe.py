@@ -110,6 +110,7 @@ class Counters:
         self._count_sql = count_sql
         self._connections = connections
         self.database = 0
+        self.commands = []
         import psycopg
 
         original_execute = psycopg.Cursor.execute
@@ -127,6 +128,21 @@ class Counters:
         except ImportError:
             return
         original = AbstractConnection.send_packed_command
+        send_command = AbstractConnection.send_command
+        pack_commands = AbstractConnection.pack_commands
+
+        def sent_one(connection, *args, **kwargs):
+            if counters.active:
+                counters.commands.append(describe(args))
+            return send_command(connection, *args, **kwargs)
+
+        def packed_many(connection, commands):
+            if counters.active:
+                counters.commands.append(" + ".join(describe(c) for c in commands))
+            return pack_commands(connection, commands)
+
+        AbstractConnection.send_command = sent_one
+        AbstractConnection.pack_commands = packed_many
 
         def send_packed_command(connection, command, check_health=True):
             if counters.active:
@@ -139,6 +155,7 @@ class Counters:
         from contextlib import ExitStack
 
         self.sql = self.redis = self.database = 0
+        self.commands = []
         with ExitStack() as stack:
             for connection in self._connections.all():
                 stack.enter_context(connection.execute_wrapper(self._count_sql))
@@ -151,7 +168,17 @@ class Counters:
             "sql": self.sql,
             "database_statements": self.database,
             "redis_round_trips": self.redis,
+            "redis_commands": self.commands,
         }
+
+
+def describe(args):
+    """``GET auth:deny:`` for a command: its name and its first key's prefix (no ids)."""
+    parts = [a.decode() if isinstance(a, bytes) else str(a) for a in args]
+    name = parts[0].upper()
+    key = parts[3] if name in ("EVALSHA", "EVAL") and len(parts) > 3 else (parts[1:] or [""])[0]
+    prefix = key[: key.rfind(":") + 1] if ":" in key else ("…" if key else "")
+    return f"{name} {prefix}".strip()
 
 
 def package_of(filename):

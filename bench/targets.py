@@ -98,7 +98,8 @@ def html_cart(results, rows):
     if product and cart_page:
         why += (
             f" (in-process: product page {product['cpu_ms']:.1f} ms with {product['sql']} "
-            f"queries, largest shares {_shares(product)}; cart page {cart_page['cpu_ms']:.1f} ms)"
+            f"{'query' if product['sql'] == 1 else 'queries'}, largest shares "
+            f"{_shares(product)}; cart page {cart_page['cpu_ms']:.1f} ms)"
         )
     why += (
         ". A 2× loop needs the rendering both share cut by more than half: the product page "
@@ -228,11 +229,19 @@ def signed_in_cart(results):
         f"(cookies): {page['redis_round_trips']} round trips, {page['sql']} SQL"
     )
     ok = api["redis_round_trips"] <= 1 and api["sql"] == 0
+    sent = "; ".join(f"`{c}`" for c in api.get("redis_commands", []))
     why = (
-        "the access token's denylist lookup (the check that makes sign-out immediate) and "
-        "the cart read are separate round trips; pipelining them, or one script doing both, "
-        "makes one (#14.4, second item)"
+        f"the API read sends {api['redis_round_trips']} separate round trips"
+        + (f" ({sent})" if sent else "")
+        + ": the identity check (the denylist lookup that makes sign-out immediate) and the "
+        "cart read go one after the other; pipelining them, or one script doing both, makes "
+        "one (#14.4, second item)"
     )
+    if "catalog:" in sent:
+        why += (
+            "; `GET catalog:` is the catalog version, which a process reads at most once per "
+            "`CATALOG_VERSION_SECONDS` (1 s), so it is rare under load"
+        )
     if api["sql"] or page["sql"]:
         why += (
             "; the SQL comes from reading the cart's products (names, prices, stock), which "
@@ -434,7 +443,8 @@ def hot_path_lines(results):
     product = _probe(results, "stateless", "product page")
     if product:
         lines.append(
-            f"  The product page: {product['cpu_ms']:.2f} ms, {product['sql']} queries "
+            f"  The product page: {product['cpu_ms']:.2f} ms, {product['sql']} "
+            f"{'query' if product['sql'] == 1 else 'queries'} "
             f"({_shares(product)}); its CSRF token and idempotency key are the only personal "
             "parts."
         )
@@ -445,8 +455,12 @@ def hot_path_lines(results):
             f"- **One Redis round trip per signed-in cart request.** Now: a signed-in cart "
             f"read makes {api['redis_round_trips']} round trips and {api['sql']} queries"
         )
+        if api.get("redis_commands"):
+            text += " (" + "; ".join(f"`{c}`" for c in api["redis_commands"]) + ")"
         if idem:
             text += f"; an idempotent add makes {idem['redis_round_trips']} (target: at most 2)"
+            if idem.get("redis_commands"):
+                text += " (" + "; ".join(f"`{c}`" for c in idem["redis_commands"]) + ")"
         lines.append(text + ".")
     if health and floor:
         top = ", ".join(
