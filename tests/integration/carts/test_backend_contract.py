@@ -1,5 +1,7 @@
 """One behavioural suite, run against every cart backend."""
 
+from importlib import import_module
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -18,8 +20,54 @@ def _redis_cart(name):
     return RedisCart(("guest", f"contract-{name}"), **OPTIONS)
 
 
-def _session_cart(name):
-    return SessionCart(("session", ""), session=SessionStore(), **OPTIONS)
+class StoredSessionCart(SessionCart):
+    """The legacy session cart over a real session store: every write is saved and every
+    read loads the session again, as a legacy instance's next request would."""
+
+    def __init__(self, owner, *, store, **options):
+        session = store()
+        session.save()
+        super().__init__(owner, session=session, **options)
+        self.store = store
+
+    def lines(self):
+        self.session = self.store(self.session.session_key)
+        return super().lines()
+
+    def clear(self):
+        super().clear()
+        self.session.save()
+
+    def _save(self, lines):
+        super()._save(lines)
+        self.session.save()
+
+
+# LEGACY_SESSION_STORE's choices, with the engine each one names (shop.settings.legacy).
+SESSION_STORES = {
+    "db": "db",
+    "cached_db": "cached_db",
+    "redis": "cache",
+    "locmem": "cache",
+    "file": "file",
+}
+
+
+def _session_store(name, settings, tmp_path):
+    """The SessionStore class of legacy store ``name``, configured on the tests' Redis."""
+    if name in ("cached_db", "redis"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "sessions": {**settings.CACHES["default"], "KEY_PREFIX": "legacy-sessions"},
+        }
+    elif name == "locmem":
+        settings.CACHES = {
+            **settings.CACHES,
+            "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    settings.SESSION_FILE_PATH = str(tmp_path)
+    return import_module(f"django.contrib.sessions.backends.{SESSION_STORES[name]}").SessionStore
 
 
 def _bridge_cart(name):
@@ -29,10 +77,15 @@ def _bridge_cart(name):
 
 
 @pytest.fixture(
-    params=[_redis_cart, _session_cart, _bridge_cart], ids=["redis", "session", "bridge"]
+    params=["redis", "bridge", *(f"session-{store}" for store in SESSION_STORES)],
 )
-def make_cart(request, redis):
-    return request.param
+def make_cart(request, redis, settings, tmp_path):
+    if request.param == "redis":
+        return _redis_cart
+    if request.param == "bridge":
+        return _bridge_cart
+    store = _session_store(request.param.removeprefix("session-"), settings, tmp_path)
+    return lambda name: StoredSessionCart(("session", ""), store=store, **OPTIONS)
 
 
 def test_a_new_cart_is_empty(make_cart):
