@@ -119,8 +119,14 @@ def setup_section(results):
         "only requests answered inside the window count.",
         "- **Server CPU per request**: `utime + stime` from `/proc/<pid>/stat` of the "
         "gunicorn master (with its reaped children, so a recycled worker still counts) and "
-        "workers, the PostgreSQL backends of the benchmark database, and the benchmark's "
-        "own Redis, over the window, divided by the requests answered in it.",
+        "workers and of the PostgreSQL backends of the benchmark database, and the "
+        "benchmark's own Redis ("
+        + (
+            "its `INFO cpu`, in microseconds"
+            if meta.get("redis_cpu_source") == "INFO cpu"
+            else "from `/proc` too, in 10 ms ticks: coarse for Redis's small share"
+        )
+        + "), over the window, divided by the requests answered in it.",
     ]
     ceiling = driver_ceiling(results)
     if ceiling:

@@ -199,6 +199,7 @@ class Bench:
             "driver_processes": a.processes,
             "carts": a.carts,
             "quick": a.quick,
+            "redis_cpu_source": "INFO cpu",
         }
 
     # --- preparation ---------------------------------------------------------------------
