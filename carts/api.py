@@ -99,7 +99,11 @@ class CartApi(CartApiView):
 
 @extend_schema(parameters=[TOKEN_PARAMETER, IDEMPOTENCY_PARAMETER])
 class CartItemsApi(CartApiView):
-    @extend_schema(request=AddSerializer, responses={200: CartSerializer})
+    @extend_schema(
+        request=AddSerializer,
+        responses={200: CartSerializer, **idempotency.schema_responses()},
+        parameters=idempotency.RESPONSE_HEADERS,
+    )
     def post(self, request):
         key = idempotency.parse_key(request)
         data = validated(AddSerializer, request.data)

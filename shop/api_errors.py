@@ -59,8 +59,8 @@ DOMAIN_ERRORS = {
     CartUnavailable: (ServiceUnavailable, "cart_unavailable"),
     idempotency.IdempotencyUnavailable: (ServiceUnavailable, "service_unavailable"),
     idempotency.InvalidIdempotencyKey: (exceptions.ParseError, "invalid_idempotency_key"),
-    idempotency.IdempotencyInProgress: (Conflict, "idempotency_key_in_use"),
-    idempotency.IdempotencyMismatch: (Unprocessable, "idempotency_key_reused"),
+    idempotency.IdempotencyInProgress: (Conflict, idempotency_runner.IN_PROGRESS_CODE),
+    idempotency.IdempotencyMismatch: (Unprocessable, idempotency_runner.MISMATCH_CODE),
     # A database that cannot be reached (not a query that failed): a 503, not a 500.
     OperationalError: (ServiceUnavailable, "database_unavailable"),
     EmptyCart: (BadRequest, "empty_cart"),

@@ -1,7 +1,7 @@
 """Checkout and order history API (DESIGN §4); signed-in users only."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -13,6 +13,7 @@ from shop.core import idempotency
 from shop.core.api import form_errors
 
 from . import selectors, services
+from .exceptions import OutOfStock
 from .forms import ADDRESS_FIELDS, address_form
 from .models import Order
 from .serializers import OrderSerializer, describe
@@ -32,6 +33,35 @@ class CheckoutSerializer(serializers.Serializer):
     payment_method = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
 
+class OutOfStockLineSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    requested = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class CheckoutConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    lines = OutOfStockLineSerializer(many=True, required=False, help_text="On out_of_stock.")
+
+
+_SHORT_LINE = {"product_id": 7, "name": "Matcha", "requested": 3, "available": 1}
+OUT_OF_STOCK_EXAMPLE = OpenApiExample(
+    "out_of_stock",
+    summary="Not enough stock: change the cart, then check out with a new key",
+    description="Nothing was ordered. A replay of this answer (`Idempotent-Replayed: true`) "
+    "comes again for as long as the key is kept: retrying the same key never helps.",
+    value={
+        "detail": str(OutOfStock([_SHORT_LINE])),
+        "code": "out_of_stock",
+        "lines": [_SHORT_LINE],
+    },
+    status_codes=["409"],
+    response_only=True,
+)
+
+
 class CheckoutApi(APIView):
     """Places the order (201); ``OutOfStock`` becomes the 409 naming the short lines
     (shop.api_errors), replayed as it was, with ``Idempotent-Replayed: true``."""
@@ -40,11 +70,17 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         request=CheckoutSerializer,
-        responses={201: OrderSerializer},
+        responses={
+            201: OrderSerializer,
+            **idempotency.schema_responses(
+                OUT_OF_STOCK_EXAMPLE, conflict_serializer=CheckoutConflictSerializer
+            ),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
-            )
+            ),
+            *idempotency.RESPONSE_HEADERS,
         ],
     )
     def post(self, request):
