@@ -9,6 +9,7 @@ import platform
 import re
 import shutil
 import subprocess
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,17 +30,19 @@ COLUMNS = [
 ]
 
 
-def rows(outcomes):
-    """One list of cells per outcome, in the order of ``COLUMNS``."""
+def rows(outcomes, *, titles=False):
+    """One list of cells per outcome, in the order of ``COLUMNS``; the first cell is
+    the set-up's key, or with ``titles`` its whole label."""
     table = []
     for outcome in outcomes:
+        name = outcome.setup.label if titles else f"({outcome.setup.key})"
         if outcome.skipped:
-            table.append([f"({outcome.setup.key})", outcome.skipped] + [""] * (len(COLUMNS) - 2))
+            table.append([name, outcome.skipped] + [""] * (len(COLUMNS) - 2))
             continue
         t = outcome.tally
         table.append(
             [
-                f"({outcome.setup.key})",
+                name,
                 str(t.requests),
                 str(t.errors),
                 f"{t.sign_outs} of {len(t.checks)} checks",
@@ -132,7 +135,7 @@ def markdown(outcomes, *, rounds, machine, when):
     # Numbers right-aligned; the set-up and the verdict are words.
     aligns = ["---", *["--:"] * (len(COLUMNS) - 2), "---"]
     table = [f"| {' | '.join(COLUMNS)} |", f"|{'|'.join(aligns)}|"]
-    table.extend(f"| {' | '.join(row)} |" for row in rows(outcomes))
+    table.extend(f"| {' | '.join(row)} |" for row in rows(outcomes, titles=True))
     skipped = "".join(f"\n{line}.\n" for line in skipped_lines(outcomes))
     return PAGE.format(
         when=when,
@@ -164,10 +167,13 @@ def _section(outcome):
 
 
 def _fleet(outcome):
-    envs = outcome.setup.profiles(outcome.instances)
-    described = sorted({_profile(env) for env in envs})
+    """ "3 instances on <profile> behind nginx round robin", mixed fleets counted."""
+    counts = Counter(_profile(env) for env in outcome.setup.profiles(outcome.instances))
     balancing = "nginx with ip_hash" if outcome.setup.sticky else "nginx round robin"
-    return f"{outcome.instances} instances ({'; '.join(described)}) behind {balancing}"
+    if len(counts) == 1:
+        return f"{outcome.instances} instances on {next(iter(counts))} behind {balancing}"
+    mix = ", ".join(f"{count} on {profile}" for profile, count in counts.items())
+    return f"{outcome.instances} instances ({mix}) behind {balancing}, to begin with"
 
 
 def _profile(env):

@@ -64,8 +64,6 @@ def run_setup(setup, *, catalog, base_env, workdir, rounds, instances):
             **profile,
             "DJANGO_MEDIA_ROOT": str(workdir / setup.key / f"instance-{n}" / "media"),
             "GUNICORN_GRACEFUL_TIMEOUT": "5",
-            # The shopper's 403s and 404s are the point here, not news for the log.
-            "DJANGO_LOG_LEVEL": "ERROR",
         }
         for n, profile in enumerate(setup.profiles(instances), start=1)
     ]
