@@ -39,6 +39,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import services
+from ..exceptions import IdentityUnavailable
 from .base import BaseIdentity
 from .cookies import JWTCookieIdentity
 from .session import SessionIdentity
@@ -62,6 +63,7 @@ class BridgeIdentity(BaseIdentity):
         self._user = None  # the session's user, when it was read for the exchange
         self._pair = None  # the sign-in id this response pairs the session with
         self._unpair = False  # this response drops the pair cookie
+        self._unavailable = False  # the sign-in could not be checked or exchanged (Redis down)
 
     # --- The interface ---------------------------------------------------------------
 
@@ -69,7 +71,12 @@ class BridgeIdentity(BaseIdentity):
     def user_id(self):
         if not self._resolved:
             self._resolved = True
-            self._resolve()
+            try:
+                self._resolve()
+            except IdentityUnavailable:
+                self._unavailable = True  # for every later question too, never a guest
+        if self._unavailable:
+            raise IdentityUnavailable()
         return self.jwt.user_id
 
     def get_user(self):
@@ -124,7 +131,7 @@ class BridgeIdentity(BaseIdentity):
     # --- Bridge specifics --------------------------------------------------------------
 
     def _resolve(self):
-        user_id = self.jwt.user_id  # IdentityUnavailable propagates: a 503, not a guest
+        user_id = self.jwt.user_id  # raises IdentityUnavailable, as the exchange may
         if user_id is not None:
             paired = self._paired_sign_in()
             if paired is None or paired != str(self.jwt.sign_in_id):

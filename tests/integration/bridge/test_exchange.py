@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
@@ -157,10 +158,27 @@ def test_sign_in_on_the_bridge_writes_the_legacy_session_too(user):
     assert session[SESSION_KEY] == str(user.pk)
     assert session["_auth_user_hash"] == user.get_session_auth_hash()
     assert EXCHANGED_KEY in session
-    # Every cookie on "/", none sharing a name with another.
-    names = [name for name in response.cookies if response.cookies[name].value]
-    assert len(names) == len(set(names))
-    assert {response.cookies[name]["path"] for name in names} == {"/"}
+    # Both sides' cookies side by side, every one on "/".
+    both = [settings.SESSION_COOKIE_NAME, *JWT_COOKIES, settings.AUTH_PAIR_COOKIE]
+    assert all(response.cookies[name].value for name in both)
+    assert {response.cookies[name]["path"] for name in both} == {"/"}
+
+
+def test_no_cookie_of_the_bridge_shares_a_name_with_another():
+    names = [
+        settings.SESSION_COOKIE_NAME,
+        settings.CSRF_COOKIE_NAME,
+        settings.AUTH_ACCESS_COOKIE,
+        settings.AUTH_REFRESH_COOKIE,
+        settings.AUTH_HINT_COOKIE,
+        settings.AUTH_PAIR_COOKIE,
+        settings.CART_COOKIE,
+        settings.CART_COUNT_COOKIE,
+        settings.LANGUAGE_COOKIE_NAME,
+        CookieStorage.cookie_name,  # the flash messages
+    ]
+
+    assert len(set(names)) == len(names), names
 
 
 def reload_from(browser):
@@ -253,3 +271,19 @@ def test_a_password_change_on_the_bridge_keeps_both_sides_signed_in(user):
     user.refresh_from_db()
     assert signed_in_as(account_page(browser), user)
     assert reload_from(browser)["_auth_user_hash"] == user.get_session_auth_hash()
+
+
+def test_an_exchange_while_redis_is_down_is_a_503_not_a_guest(user, settings):
+    session = legacy_session(user)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/15"},
+    }
+    browser = browser_with(session.session_key)
+
+    account, cart = browser.get("/accounts/"), browser.get("/api/v1/cart/")
+    catalog = browser.get("/")
+
+    assert account.status_code == 503 and cart.status_code == 503
+    assert catalog.status_code == 200
+    assert not SignIn.objects.exists()  # the half-made sign-in was rolled back
