@@ -20,12 +20,18 @@ Exchanged and bridge-written sessions get ``EXCHANGED_KEY`` (a timestamp), which
 ``end_legacy_sessions`` looks for after the window.
 
 The pair cookie (``AUTH_PAIR_COOKIE``, a signed sign-in id) says which JWT sign-in this
-browser's legacy session was written with. A legacy instance knows nothing of JWTs: a
-sign-out there ends the session only. While the pair cookie names the JWT sign-in the
-request carries, that sign-in lives only as long as the session still names its user;
-once it does not, the JWT side is signed out too (and a session of another user, who
-signed in on a legacy instance since, is exchanged). JWT sign-ins made elsewhere (the
-stateless release, which follows) carry no pair and are left alone.
+browser's legacy session was written with (or exchanged for), and the two then end
+together. A legacy instance knows nothing of JWTs: a sign-out there ends the session
+only, so while the pair cookie names the JWT sign-in the request carries, that sign-in
+lives only as long as the session still names its user; once it does not, the JWT side
+is signed out too (and a session of another user, who signed in on a legacy instance
+since, is exchanged). The other way round, a paired JWT sign-in that was ended (from
+another device, or the account page) ends its session on the next request here instead
+of being exchanged again; a legacy instance honours that session until then (one that
+merely expired is exchanged again, as any valid session is). JWT sign-ins made
+elsewhere (the stateless release, which follows) carry no pair and are left alone.
+Checking a pair costs a session read per signed-in request: the price of the bridge
+release only.
 
 The cookies never collide: JWT cookies (``AUTH_ACCESS_COOKIE``, ``AUTH_REFRESH_COOKIE``,
 ``AUTH_HINT_COOKIE``), the pair cookie and the session cookie have distinct names, all on
@@ -40,6 +46,7 @@ from django.utils import timezone
 
 from .. import services
 from ..exceptions import IdentityUnavailable
+from ..models import SignIn
 from .base import BaseIdentity
 from .cookies import JWTCookieIdentity
 from .session import SessionIdentity
@@ -132,8 +139,8 @@ class BridgeIdentity(BaseIdentity):
 
     def _resolve(self):
         user_id = self.jwt.user_id  # raises IdentityUnavailable, as the exchange may
+        paired = self._paired_sign_in()
         if user_id is not None:
-            paired = self._paired_sign_in()
             if paired is None or paired != str(self.jwt.sign_in_id):
                 return  # a JWT sign-in of its own (e.g. the stateless release's)
             if self._session_names(user_id):
@@ -141,6 +148,13 @@ class BridgeIdentity(BaseIdentity):
             # Signed out (or in as someone else) on a legacy instance since: end it here.
             self.jwt.sign_out()
             self._unpair = True
+        elif paired is not None and self._ended(paired):
+            # The JWT sign-in this session was paired with was ended (signed out on
+            # another device, from the account page): so is the session, or an exchange
+            # would undo that. One that merely expired is exchanged as any session is.
+            self.request.session.flush()
+            self._unpair = True
+            return
         user = self._session_user()
         if user is not None:
             self._adopt(user)
@@ -174,6 +188,11 @@ class BridgeIdentity(BaseIdentity):
         if settings.SESSION_COOKIE_NAME not in self.request.COOKIES:
             return False
         return self.request.session.get(SESSION_KEY) == str(user_id)
+
+    @staticmethod
+    def _ended(sign_in_id):
+        """Whether the sign-in was ended (not merely expired)."""
+        return SignIn.objects.filter(pk=sign_in_id).exclude(revoked_at=None).exists()
 
     def _paired_sign_in(self):
         """The sign-in id in the pair cookie, or None (absent or tampered)."""

@@ -287,3 +287,26 @@ def test_an_exchange_while_redis_is_down_is_a_503_not_a_guest(user, settings):
     assert account.status_code == 503 and cart.status_code == 503
     assert catalog.status_code == 200
     assert not SignIn.objects.exists()  # the half-made sign-in was rolled back
+
+
+def test_a_bridge_sign_in_ended_elsewhere_ends_its_session_instead_of_being_exchanged(user):
+    from accounts.services import user_revoke_all
+
+    browser = Client(enforce_csrf_checks=True)
+    _sign_in(browser, user)
+    session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    user_revoke_all(user_id=user.pk)  # "sign out everywhere", from another device
+
+    assert _refused(browser)
+    assert not Session.objects.filter(pk=session_key).exists()
+    assert not SignIn.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_a_session_whose_bridge_sign_in_merely_expired_is_exchanged_again(user, settings):
+    browser = Client(enforce_csrf_checks=True)
+    _sign_in(browser, user)
+    for name in JWT_COOKIES:  # as a browser drops cookies past their max-age
+        del browser.cookies[name]
+
+    assert signed_in_as(account_page(browser), user)
+    assert SignIn.objects.filter(user=user, revoked_at__isnull=True).count() == 2
