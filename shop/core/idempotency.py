@@ -40,7 +40,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
-    inline_serializer,
 )
 from redis.exceptions import RedisError
 from rest_framework import serializers
@@ -285,6 +284,16 @@ RESPONSE_HEADERS = [
 ]
 
 
+class IdempotencyErrorSerializer(serializers.Serializer):
+    """The API's error body, as a keyed request's 409 and 422 have it."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+    class Meta:
+        ref_name = "IdempotencyError"
+
+
 def schema_responses(*conflicts, conflict_serializer=None):
     """The 409 and 422 of an operation that takes an ``Idempotency-Key``, for
     ``extend_schema(responses=...)``; add ``RESPONSE_HEADERS`` to its parameters.
@@ -293,10 +302,7 @@ def schema_responses(*conflicts, conflict_serializer=None):
     as checkout's ``out_of_stock``), documented beside "still running";
     ``conflict_serializer`` is the 409 body when those add fields to the error body.
     """
-    error = inline_serializer(
-        "IdempotencyError",
-        {"detail": serializers.CharField(), "code": serializers.CharField()},
-    )
+    error = IdempotencyErrorSerializer
     codes = ", ".join(f"`{example.name}`" for example in conflicts)
     conflict = (
         f"`{IN_PROGRESS_CODE}` (with `Retry-After`): the first request with this key is "
