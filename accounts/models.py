@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -41,12 +43,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = type(self).objects.normalize_email(self.email)
 
 
+def jti_digest(jti: str) -> str:
+    """What the database keeps of a refresh token: the SHA-256 of its ``jti`` (hex).
+
+    Enough to tell the current token from a rotated-out one, and useless for making a
+    token: a database backup or a member of staff reads no token and no ``jti`` that,
+    with a leaked signing key, would mint the current one. Unsalted, because a ``jti``
+    is 128 random bits: there is nothing to guess.
+    """
+    return hashlib.sha256(jti.encode()).hexdigest()
+
+
 class SignIn(models.Model):
     """One device's sign-in: a chain of rotating refresh tokens with one current token.
 
-    The refresh tokens carry this row's id (``sid``). A refresh token whose ``jti`` is not
-    ``refresh_jti`` was rotated out; presenting it again after the grace window means it
-    was copied, and every sign-in of the user is revoked.
+    The refresh tokens carry this row's id (``sid``). A refresh token whose ``jti`` does
+    not hash to ``refresh_digest`` was rotated out; presenting it again after the grace
+    window means it was copied, and every sign-in of the user is revoked. No token is
+    stored, in this table or any other.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
@@ -54,7 +68,7 @@ class SignIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_refreshed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    refresh_jti = models.CharField(max_length=64, unique=True)
+    refresh_digest = models.CharField(max_length=64, unique=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -2,7 +2,9 @@
 
 Every entry point (API, pages, admin) goes through these functions. Tokens are issued
 per sign-in (one device); a refresh rotates the sign-in's token; revoking a sign-in
-kills its refresh token in the database and its access tokens in Redis at once.
+kills its refresh token in the database and its access tokens in Redis at once. The
+database keeps a digest of the current refresh token's ``jti`` per sign-in, never a
+token (simplejwt's outstanding-token table, which kept each one whole, is not used).
 """
 
 from dataclasses import asdict, dataclass
@@ -13,12 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import revocation
 from .exceptions import InvalidCredentials, InvalidToken, TokenReused
-from .models import SignIn
+from .models import SignIn, jti_digest
 from .throttling import LoginThrottle
 from .tokens import SIGN_IN_CLAIM, AccessToken, RefreshToken, jwt_settings
 
@@ -87,7 +88,7 @@ def sign_in_create(*, user, user_agent: str = "") -> TokenPair:
         sign_in = SignIn.objects.create(
             user=user,
             user_agent=user_agent[:300],
-            refresh_jti=refresh[jwt_settings().JTI_CLAIM],
+            refresh_digest=jti_digest(refresh[jwt_settings().JTI_CLAIM]),
             expires_at=datetime_from_epoch(refresh["exp"]),
         )
         return _issue(sign_in, refresh)
@@ -116,14 +117,14 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
         )
         if sign_in is None or sign_in.revoked_at is not None or not sign_in.user.is_active:
             raise InvalidToken("This sign-in has ended; sign in again.")
-        reused = sign_in.refresh_jti != jti
+        reused = sign_in.refresh_digest != jti_digest(jti)
         if reused:
             replay = revocation.successor(jti)  # stored by the request we waited for
             if replay is not None:
                 return _replayed(replay)
         else:
+            # The new digest replaces the old one: from now on the old token is reused.
             pair = _issue(sign_in, _new_refresh(sign_in.user_id))
-            token.blacklist()
             revocation.store_successor(jti, pair.as_dict())
             return pair
     user_revoke_all(user_id=sign_in.user_id)
@@ -147,11 +148,8 @@ def sign_in_revoke(*, user_id: int, ids) -> int:
         )
         if not sign_ins:
             return 0
+        # Refreshing checks revoked_at under the row lock: the refresh tokens die here.
         SignIn.objects.filter(pk__in=[s.pk for s in sign_ins]).update(revoked_at=timezone.now())
-        outstanding = OutstandingToken.objects.filter(jti__in=[s.refresh_jti for s in sign_ins])
-        BlacklistedToken.objects.bulk_create(
-            [BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True
-        )
         # Inside the transaction: if Redis cannot deny the access tokens, nothing is
         # revoked and the caller learns it (IdentityUnavailable) instead of a half logout.
         revocation.deny_sign_ins([s.pk for s in sign_ins])
@@ -208,16 +206,9 @@ def _issue(sign_in, refresh) -> TokenPair:
     refresh[SIGN_IN_CLAIM] = sign_in.pk
     access = refresh.access_token
     encoded = str(refresh)
-    OutstandingToken.objects.create(
-        user_id=sign_in.user_id,
-        jti=refresh[jwt_settings().JTI_CLAIM],
-        token=encoded,
-        created_at=refresh.current_time,
-        expires_at=datetime_from_epoch(refresh["exp"]),
-    )
-    sign_in.refresh_jti = refresh[jwt_settings().JTI_CLAIM]
+    sign_in.refresh_digest = jti_digest(refresh[jwt_settings().JTI_CLAIM])
     sign_in.expires_at = datetime_from_epoch(refresh["exp"])
     sign_in.last_refreshed_at = timezone.now()
-    sign_in.save(update_fields=["refresh_jti", "expires_at", "last_refreshed_at"])
+    sign_in.save(update_fields=["refresh_digest", "expires_at", "last_refreshed_at"])
     revocation.remember_access(sign_in.pk, access[jwt_settings().JTI_CLAIM])
     return TokenPair(access=str(access), refresh=encoded)

@@ -276,7 +276,8 @@ SIMPLE_JWT = {
         seconds=env.int("JWT_REFRESH_LIFETIME", default=7 * 24 * 3600)
     ),
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
+    # accounts.services rotates and revokes through SignIn rows, not simplejwt's blacklist.
+    "BLACKLIST_AFTER_ROTATION": False,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": JWT_SIGNING_KEY,

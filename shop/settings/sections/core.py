@@ -10,7 +10,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
+    # Not simplejwt's token_blacklist: it kept every refresh token whole; accounts.SignIn
+    # keeps a digest (accounts/migrations/0006 drops its tables where they exist).
     "drf_spectacular",
     # Swagger UI's files, served from our origin: /api/docs/ under the strict CSP.
     "drf_spectacular_sidecar",
