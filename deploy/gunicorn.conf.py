@@ -5,6 +5,8 @@ killed at any moment; the load balancer retries idempotent requests elsewhere.
 """
 
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8001')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -27,3 +29,36 @@ proc_name = os.environ.get("GUNICORN_PROC_NAME", "stateless-shop")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Several instances share a host here; one default control socket path would collide.
 control_socket_disable = True
+
+# --- Metrics: prometheus_client's multiprocess mode ------------------------------------
+# Each worker counts in its own files in one directory, and /metrics sums them, so a
+# scrape sees the whole instance. The directory must be empty when the master starts (a
+# previous run's files would be counted again) and exist before any worker imports
+# prometheus_client; PROMETHEUS_MULTIPROC_DIR names it (an emptyDir on Kubernetes),
+# else the master makes a temporary one and removes it when it exits.
+_metrics_dir_made_here = None
+
+
+def on_starting(server):
+    global _metrics_dir_made_here
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+    else:
+        directory = _metrics_dir_made_here = tempfile.mkdtemp(prefix="shop-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+
+
+def child_exit(server, worker):
+    # A dead worker's counters stay in the sums; only its live gauges are dropped.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _metrics_dir_made_here:
+        shutil.rmtree(_metrics_dir_made_here, ignore_errors=True)

@@ -24,6 +24,8 @@ from storages.backends.s3 import S3Storage
 
 from carts.checks import eviction_problem
 
+from . import metrics
+
 
 class CheckFailed(Exception):
     """A dependency did not answer.
@@ -118,6 +120,7 @@ def readyz(request):
             check.run()
         except CheckFailed as exc:
             logger.error("readiness: %s %s: %s", check.name, exc, exc.detail)
+            metrics.dependency_failed(check.name)
             results[check.name] = {"status": "failed", "error": str(exc)}
             failures.append(check.name)
         else:

@@ -11,7 +11,7 @@ from accounts import api as accounts_api
 from accounts.urls import api_urlpatterns as accounts_api_urls
 from carts.urls import api_urlpatterns as carts_api_urls
 
-from . import errors, health
+from . import errors, health, metrics
 from .catalog.urls import api_urlpatterns as catalog_api
 from .orders.urls import api_urlpatterns as orders_api
 
@@ -25,6 +25,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # For the scraper on the instance's port; nginx refuses it to the public.
+    path("metrics", metrics.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's init script from its own URL (?script), its files from our static

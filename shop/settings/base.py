@@ -10,12 +10,13 @@ a profile that overrides a value calls the builder again with its own, and never
 changes a dict it imported from here.
 """
 
+import socket
 from datetime import timedelta
 from pathlib import Path
 
 import environ
-from whitenoise.compress import Compressor
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .sections import core, data, web
 
@@ -331,6 +332,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DJANGO_ADMIN_EMAIL = env.str("DJANGO_ADMIN_EMAIL", default="admin@example.com")
 DJANGO_ADMIN_PASSWORD = env.str("DJANGO_ADMIN_PASSWORD", default=None)
 
-# --- Logging ----------------------------------------------------------------------------
+# --- Logging and metrics ----------------------------------------------------------------
 
+# One JSON line per request (shop/requestlog.py) names the instance that answered.
+INSTANCE_NAME = env.str("INSTANCE_NAME", default=socket.gethostname())
 LOGGING = web.logging_config(level=env.str("DJANGO_LOG_LEVEL", default="INFO"))
+# Where gunicorn's workers keep their metric files (deploy/gunicorn.conf.py sets it for
+# them); empty in a single process, whose metrics then live in memory.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")

@@ -36,6 +36,8 @@ def spawn_instance(port, env, workers=2, threads=4, worker_class="gthread", log=
     """Start gunicorn as :func:`start_instance` does, without waiting for its port."""
     process_env = {
         **os.environ,
+        # Its log lines say which instance wrote them (they share one host name here).
+        "INSTANCE_NAME": f"127.0.0.1:{port}",
         **env,
         "PORT": str(port),
         "GUNICORN_WORKERS": str(workers),

@@ -26,7 +26,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every response (static files and errors included) names its worker.
+    # Outermost: a request id, one JSON log line and the request metrics for everything.
+    "shop.requestlog.RequestLogMiddleware",
+    # Next, so that every response (static files and errors included) names its worker.
     "shop.middleware.ServedByMiddleware",
     "shop.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",

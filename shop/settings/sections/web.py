@@ -85,12 +85,28 @@ PERMISSIONS_POLICY = {
 
 
 def logging_config(*, level):
-    """``LOGGING``: plain lines on stderr at ``level``; chatty AWS libraries at WARNING."""
+    """``LOGGING``: one JSON line per request on stderr (``shop.requests``), plain lines
+    for the rest, each with its request's id; chatty AWS libraries at WARNING."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "filters": {"request_id": {"()": "shop.requestlog.RequestIdFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "shop.requestlog.JSONFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "filters": ["request_id"],
+            },
+            "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+        },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+        "loggers": {
+            "shop.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+            "botocore": {"level": "WARNING"},
+            "urllib3": {"level": "WARNING"},
+        },
     }
