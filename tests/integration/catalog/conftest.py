@@ -30,6 +30,17 @@ def bucket_keys(s3_client):
     return keys
 
 
+@pytest.fixture(autouse=True)
+def bucket_left_as_found(bucket_keys, s3_client):
+    """Objects a catalog test stores are deleted after it: the bucket lives for the whole
+    session, and later tests list it (migrate_media_to_s3 reports what it finds)."""
+    before = bucket_keys()
+    yield
+    bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
+    for key in bucket_keys() - before:
+        s3_client.delete_object(Bucket=bucket, Key=key)
+
+
 @pytest.fixture
 def product_form():
     """``product_form(category, **fields)``: the admin's fields for a new product."""
