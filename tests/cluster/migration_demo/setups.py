@@ -103,8 +103,9 @@ SETUPS = [
     Setup(
         key="b",
         title="the same behind ip_hash stickiness, the shopper's instance killed halfway",
-        shows="stickiness hides it until the instance goes: then signed out, cart gone, "
-        "and the image is not on the instance that takes over",
+        shows="stickiness hides the sessions' whereabouts (not the two tabs' race, which "
+        "every session store has) until the instance goes: then signed out, cart gone, and "
+        "the image is not on the instance that takes over",
         profiles=_all(LEGACY_IN_PROCESS),
         sticky=True,
         fault=KillShoppersInstance,
