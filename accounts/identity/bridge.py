@@ -65,7 +65,7 @@ class BridgeIdentity(BaseIdentity):
     def __init__(self, request):
         super().__init__(request)
         self.jwt = JWTCookieIdentity(request)
-        self.session = SessionIdentity(request)
+        self.legacy = SessionIdentity(request)
         self._resolved = False
         self._user = None  # the session's user, when it was read for the exchange
         self._pair = None  # the sign-in id this response pairs the session with
@@ -97,15 +97,15 @@ class BridgeIdentity(BaseIdentity):
         return self.jwt.sign_in_id
 
     def sign_in(self, user):
+        self._drop_adopted()
         # The pair first, so that whatever listens to user_logged_in (the cart merge)
         # already sees this user through request.identity.
         self._adopt(user)
-        self.session.sign_in(user)  # login(): cycles the session key, rotates CSRF, announces
+        self.legacy.sign_in(user)  # login(): cycles the session key, rotates CSRF, announces
         self._mark_exchanged()
 
     def sign_out(self):
-        if self._user is not None:  # a sign-in adopted by this very request: end it too
-            services.sign_in_revoke(user_id=self._user.pk, ids=[self._pair])
+        self._drop_adopted()
         self._resolved = True  # no exchange just to end it
         self.jwt.sign_out()  # revokes the cookie's sign-in, drops the cookies, announces
         # Django's logout() without its second announcement: the session, cart mirror
@@ -115,7 +115,7 @@ class BridgeIdentity(BaseIdentity):
 
     def password_changed(self, user):
         self.jwt.password_changed(user)  # a new JWT sign-in for this browser
-        self.session.password_changed(user)  # this session stays valid, others do not
+        self.legacy.password_changed(user)  # this session stays valid, others do not
         self._pair = str(self.jwt.sign_in_id)
 
     def update(self, response):
@@ -167,6 +167,13 @@ class BridgeIdentity(BaseIdentity):
         self._resolved, self._user = True, user
         self._pair, self._unpair = str(self.jwt.sign_in_id), False
         self.request.user = user
+
+    def _drop_adopted(self):
+        """End a sign-in this very request adopted (its cookies never left): replaced by
+        a sign-in, or ended by a sign-out, it must not stay listed as a device."""
+        if self._user is not None:
+            services.sign_in_revoke(user_id=self._user.pk, ids=[self._pair])
+            self._user = None
 
     def _mark_exchanged(self):
         self.request.session[EXCHANGED_KEY] = timezone.now().isoformat()
