@@ -15,6 +15,7 @@ from shop.core.api import validated
 from . import services
 from .exceptions import InvalidCredentials, InvalidToken
 from .keys import get_keyring
+from .throttling import RefreshThrottle, RegisterThrottle
 
 User = get_user_model()
 
@@ -56,6 +57,8 @@ class _PublicApi(APIView):
 
 
 class RegisterApi(_PublicApi):
+    throttle_classes = (RegisterThrottle,)
+
     @extend_schema(request=CredentialsSerializer, responses={201: UserSerializer})
     def post(self, request):
         data = validated(CredentialsSerializer, request.data)
@@ -82,6 +85,8 @@ class TokenApi(_PublicApi):
 
 
 class RefreshApi(_PublicApi):
+    throttle_classes = (RefreshThrottle,)
+
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
         data = validated(RefreshSerializer, request.data)

@@ -14,14 +14,18 @@ class InvalidCredentials(Exception):
 
 
 class LoginThrottled(Exception):
-    """Too many failed sign-ins for this e-mail address or client address."""
+    """Too many failed sign-ins: this attempt must wait ``retry_after`` seconds (the
+    policy is in ``accounts.throttling``; the message does not say which limit)."""
 
     def __init__(self, retry_after):
         self.retry_after = max(1, int(retry_after))
-        minutes = -(-self.retry_after // 60)
+        if self.retry_after < 60:
+            amount, unit = self.retry_after, "second"
+        else:
+            amount, unit = -(-self.retry_after // 60), "minute"
         super().__init__(
-            f"Too many failed sign-in attempts. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''}."
+            f"Too many failed sign-in attempts. Try again in {amount} {unit}"
+            f"{'s' if amount != 1 else ''}."
         )
 
 

@@ -15,8 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from shop.core.throttling import throttle_page
+
 from . import selectors, services
 from .forms import RegisterForm, SignInForm
+from .throttling import RegisterThrottle
 
 
 class SignInView(auth_views.LoginView):
@@ -72,6 +75,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_context_data(**kwargs), **_account_context(self.request)}
 
 
+@throttle_page(RegisterThrottle)
 def register(request):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ from shop.core.api import validated
 
 from . import services
 from .forms import MAX_PRODUCT_ID, MAX_QUANTITY_INPUT
+from .throttling import CartWriteThrottle
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -70,8 +71,10 @@ class CartApiView(APIView):
     ``CartLocator.carried_by_cookie``): a browser's cookies ride along on cross-site
     requests. A client that sends its cart token in ``X-Cart-Token``, a Bearer token, or
     no cookie at all has nothing to forge. The header's count is recorded by the cart
-    itself (``carts.locators``).
+    itself (``carts.locators``). Writes are rate limited per cart (``CartWriteThrottle``).
     """
+
+    throttle_classes = (CartWriteThrottle,)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -15,10 +15,12 @@ from shop.core.exceptions import (
     IdempotencyMismatch,
     InvalidIdempotencyKey,
 )
+from shop.core.throttling import throttle_page
 
 from . import services
 from .exceptions import InvalidCartRequest
 from .forms import MAX_QUANTITY_INPUT, AddToCartForm, SetQuantityForm
+from .throttling import CartWriteThrottle
 
 
 def cart_page(request):
@@ -27,6 +29,7 @@ def cart_page(request):
 
 
 @require_POST
+@throttle_page(CartWriteThrottle)
 def add(request):
     form = AddToCartForm(request.POST)
     back = _back(request)
@@ -62,6 +65,7 @@ def add(request):
 
 
 @require_POST
+@throttle_page(CartWriteThrottle)
 def set_quantity(request, product_id):
     form = SetQuantityForm(request.POST)
     if not form.is_valid():
@@ -79,6 +83,7 @@ def set_quantity(request, product_id):
 
 
 @require_POST
+@throttle_page(CartWriteThrottle)
 def remove(request, product_id):
     services.cart_remove(cart=request.cart_locator.cart(), product_id=product_id)
     messages.success(request, "Removed from your cart.")

@@ -17,6 +17,7 @@ from .exceptions import OutOfStock
 from .forms import ADDRESS_FIELDS, address_form
 from .models import Order
 from .serializers import OrderSerializer, describe
+from .throttling import CheckoutThrottle
 
 
 class AddressSerializer(serializers.Serializer):
@@ -67,6 +68,7 @@ class CheckoutApi(APIView):
     (shop.api_errors), replayed as it was, with ``Idempotent-Replayed: true``."""
 
     permission_classes = (IsAuthenticated,)
+    throttle_classes = (CheckoutThrottle,)
 
     @extend_schema(
         request=CheckoutSerializer,

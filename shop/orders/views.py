@@ -10,14 +10,17 @@ from django.urls import reverse
 
 from carts import services as carts
 from shop.core.exceptions import IdempotencyInProgress, IdempotencyMismatch
+from shop.core.throttling import throttle_page
 
 from . import payments, selectors, services
 from .exceptions import EmptyCart, OutOfStock
 from .forms import ShippingAddressForm
 from .models import Order
+from .throttling import CheckoutThrottle
 
 
 @login_required
+@throttle_page(CheckoutThrottle)
 def checkout(request):
     """The address form, the review of the cart, and the "Place order" button.
 

@@ -249,7 +249,24 @@ if LEGACY_SESSIONS is None:
 # 3.17.2 on) and form fields alike; a larger one is a 413. Uploaded files do not count
 # (PRODUCT_IMAGE_MAX_BYTES bounds those).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=1024 * 1024)
-REST_FRAMEWORK = web.rest_framework_settings(num_proxies=env.int("DJANGO_NUM_PROXIES", default=1))
+# Abuse limits shared by every instance through Redis (shop/core/throttling.py): DRF
+# rates, "<requests>/<second|minute|hour|day>", each counted per what its comment says;
+# over one, 429 with Retry-After. An empty value switches that limit off.
+THROTTLE_RATES = {
+    scope: env.str(variable, default=default) or None
+    for scope, variable, default in (
+        ("register", "RATE_LIMIT_REGISTER", "10/hour"),  # per client address
+        ("refresh", "RATE_LIMIT_REFRESH", "60/hour"),  # per sign-in (about 12 an hour in use)
+        ("checkout", "RATE_LIMIT_CHECKOUT", "30/hour"),  # per user
+        ("cart", "RATE_LIMIT_CART_WRITES", "120/minute"),  # per cart
+        ("password_reset", "RATE_LIMIT_PASSWORD_RESET", "10/hour"),  # per client address
+        ("password_reset_email", "RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/hour"),  # per e-mail
+        ("email_change", "RATE_LIMIT_EMAIL_CHANGE", "5/hour"),  # per user
+    )
+}
+REST_FRAMEWORK = web.rest_framework_settings(
+    num_proxies=env.int("DJANGO_NUM_PROXIES", default=1), throttle_rates=THROTTLE_RATES
+)
 SPECTACULAR_SETTINGS = web.SPECTACULAR_SETTINGS
 # Powerful browser features the shop never uses, switched off for every page.
 PERMISSIONS_POLICY = web.PERMISSIONS_POLICY
@@ -304,11 +321,19 @@ AUTH_REFRESH_COOKIE = "shop_refresh"
 AUTH_HINT_COOKIE = "shop_signed_in"
 AUTH_COOKIE_SAMESITE = "Lax"
 
-# Login throttling, counted in Redis and shared by every instance: failures per e-mail
-# address and per client address within the window answer 429 with Retry-After.
-LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)
-LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Sign-in throttling, counted in Redis and shared by every instance (accounts/throttling.py
+# has the policy): an (e-mail, address) pair gets free failures, then delays from
+# LOGIN_DELAY_SECONDS doubling up to LOGIN_MAX_DELAY_SECONDS; the per-e-mail and
+# per-address ceilings (failures within the window) spare pairs that signed in before.
+LOGIN_FREE_FAILURES = env.int("LOGIN_FREE_FAILURES", default=5)
+LOGIN_DELAY_SECONDS = env.int("LOGIN_DELAY_SECONDS", default=2)
+LOGIN_MAX_DELAY_SECONDS = env.int("LOGIN_MAX_DELAY_SECONDS", default=900)
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=50)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=100)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=3600)
+LOGIN_KNOWN_ADDRESS_SECONDS = env.int("LOGIN_KNOWN_ADDRESS_SECONDS", default=30 * 24 * 3600)
+# Seconds a password reset link (and an e-mail change link) stays valid.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"

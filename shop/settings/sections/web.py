@@ -21,12 +21,13 @@ def content_security_policy(*image_origins):
     }
 
 
-def rest_framework_settings(*, num_proxies):
+def rest_framework_settings(*, num_proxies, throttle_rates):
     """``REST_FRAMEWORK``: JWT authentication, JSON only, one exception handler.
 
     ``num_proxies`` counts the proxies in front of the app that append to
-    X-Forwarded-For (nginx: 1); login throttling reads client addresses through DRF's
-    ``get_ident`` with it.
+    X-Forwarded-For (nginx: 1); throttles read client addresses through DRF's
+    ``get_ident`` with it. ``throttle_rates`` maps each throttle scope to its rate (or
+    None: no limit); views name their throttles, none is applied by default.
     """
     return {
         # drf-spectacular's, with the error responses every operation can give added.
@@ -41,6 +42,7 @@ def rest_framework_settings(*, num_proxies):
         "DEFAULT_PARSER_CLASSES": ["shop.parsers.SafeJSONParser"],
         "EXCEPTION_HANDLER": "shop.api_errors.exception_handler",
         "NUM_PROXIES": num_proxies,
+        "DEFAULT_THROTTLE_RATES": throttle_rates,
     }
 
 

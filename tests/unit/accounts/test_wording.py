@@ -9,14 +9,20 @@ FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:130.0) Gecko/20100101 Fire
 
 
 @pytest.mark.parametrize(
-    ("seconds", "retry_after", "minutes"),
-    [(0, 1, "1 minute"), (59, 59, "1 minute"), (60, 60, "1 minute"), (61, 61, "2 minutes")],
+    ("seconds", "retry_after", "when"),
+    [
+        (0, 1, "1 second"),
+        (2, 2, "2 seconds"),
+        (59, 59, "59 seconds"),
+        (60, 60, "1 minute"),
+        (61, 61, "2 minutes"),
+    ],
 )
-def test_a_throttled_sign_in_says_when_to_try_again(seconds, retry_after, minutes):
+def test_a_throttled_sign_in_says_when_to_try_again(seconds, retry_after, when):
     error = LoginThrottled(seconds)
 
     assert error.retry_after == retry_after
-    assert str(error) == f"Too many failed sign-in attempts. Try again in {minutes}."
+    assert str(error) == f"Too many failed sign-in attempts. Try again in {when}."
 
 
 @pytest.mark.parametrize(
