@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Test processes (pytest-xdist, one file per process at a time): most slow tests wait on
+# the servers they start, so more processes than cores shortens `make test`.
+TEST_WORKERS ?= 4
 
 .PHONY: run test screenshots bench bench-quick bench-install demo-migration lint format install clean
 
@@ -16,7 +19,7 @@ test: install
 	deploy/dev/services.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # PNGs of the main pages, desktop and phone, into docs/screenshots/ (shown in the README).
 screenshots: install

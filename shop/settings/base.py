@@ -36,6 +36,9 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 # Old keys still accepted for signatures while they age out (Django's key rotation).
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# pytest-xdist's worker name ("gw0", "gw1", …) while the tests run in parallel: the test
+# profile gives each worker its own Redis database, bucket and S3 port. Empty elsewhere.
+TEST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -10,9 +10,13 @@ from .sections.storage import image_origins, s3_storage_options
 from .sections.web import content_security_policy
 from .stateless import *
 
-# Redis database 15 of the configured servers.
-REDIS_URL = redis_database(REDIS_URL, 15)
-CARTS_REDIS_URL = redis_database(CARTS_REDIS_URL, 15)
+# Parallel test workers (pytest-xdist) each keep to their own Redis database, bucket and
+# S3 port; pytest-django gives each its own test database.
+TEST_WORKER_INDEX = int(TEST_WORKER.removeprefix("gw") or 0)
+
+# Redis database 15 of the configured servers (14, 13, … for further workers).
+REDIS_URL = redis_database(REDIS_URL, 15 - TEST_WORKER_INDEX)
+CARTS_REDIS_URL = redis_database(CARTS_REDIS_URL, 15 - TEST_WORKER_INDEX)
 CACHES = {
     **CACHES,
     "default": redis_cache(REDIS_URL, sentinel_master=REDIS_SENTINEL_MASTER, **REDIS_CONNECTION),
@@ -22,8 +26,8 @@ CACHES = {
 }
 
 # The tests' own moto server, started by tests/conftest.py unless an endpoint is configured.
-TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or "http://127.0.0.1:9100"
-AWS_STORAGE_BUCKET_NAME = f"{AWS_STORAGE_BUCKET_NAME}-test"
+TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or f"http://127.0.0.1:{9100 + TEST_WORKER_INDEX}"
+AWS_STORAGE_BUCKET_NAME = f"{AWS_STORAGE_BUCKET_NAME}-test{TEST_WORKER_INDEX or ''}"
 STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
