@@ -31,6 +31,7 @@ class Ledger:
     """What the shop acknowledged, and every surprise the shoppers met."""
 
     gets: Counter = field(default_factory=Counter)  # status -> count
+    cut_responses: Counter = field(default_factory=Counter)  # headers, then no full body
     unsafe_failures: Counter = field(default_factory=Counter)  # "POST /path: why" -> count
     unsafe_retried: int = 0  # unsafe requests that needed more than one attempt
     signed_out: list = field(default_factory=list)  # a signed-in request answered 401/403
@@ -68,14 +69,27 @@ class Shopper(threading.Thread):
     # --- requests ------------------------------------------------------------------
 
     def get(self, path, **headers):
-        try:
-            response = self.session.get(self.url + path, headers=headers, timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            self.ledger.count(self.ledger.gets, f"no answer: {type(exc).__name__}")
-            return None
-        self.ledger.count(self.ledger.gets, response.status_code)
-        self.check_signed_in(response, "GET", path)
-        return response if response.status_code == 200 else None
+        """GET once; a response cut off mid-body is counted apart and asked again.
+
+        nginx retries a GET elsewhere until the instance has sent the response's
+        headers; after that it has passed them on and cannot, so a response being
+        written at the instant its worker is SIGKILLed arrives cut (a browser would
+        show an error; a reload fixes it). Anything else is counted as it came.
+        """
+        for _ in range(3):
+            try:
+                response = self.session.get(self.url + path, headers=headers, timeout=TIMEOUT)
+            except requests.exceptions.ChunkedEncodingError:
+                self.ledger.count(self.ledger.cut_responses, f"GET {_route(path)}")
+                continue
+            except requests.RequestException as exc:
+                self.ledger.count(self.ledger.gets, f"no answer: {type(exc).__name__}")
+                return None
+            self.ledger.count(self.ledger.gets, response.status_code)
+            self.check_signed_in(response, "GET", path)
+            return response if response.status_code == 200 else None
+        self.ledger.count(self.ledger.gets, "cut three times")
+        return None
 
     def unsafe(self, method, path, expect, **kwargs):
         """Send until the shop answers ``expect``; count every failed attempt."""
