@@ -29,6 +29,20 @@ class LoginThrottled(Exception):
         )
 
 
+class InvalidLink(Exception):
+    """A password reset or e-mail change link that is malformed, forged, used or expired."""
+
+    def __init__(self, message="This link is invalid or has expired. Please ask for a new one."):
+        super().__init__(message)
+
+
+class MailUnavailable(Exception):
+    """The mail server did not take a message that the user waits for."""
+
+    def __init__(self, message="E-mail cannot be sent for a moment. Please try again shortly."):
+        super().__init__(message)
+
+
 class IdentityUnavailable(Exception):
     """Redis, which makes logout immediate, did not answer; identity cannot be checked."""
 

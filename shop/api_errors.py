@@ -21,7 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.exceptions import IdentityUnavailable, LoginThrottled
+from accounts.exceptions import IdentityUnavailable, LoginThrottled, MailUnavailable
 from carts.exceptions import CartUnavailable, InvalidCartRequest
 
 from .core import exceptions as idempotency
@@ -56,6 +56,7 @@ class Unprocessable(exceptions.APIException):
 # Domain exception -> (DRF exception class, code). The single place where they meet HTTP.
 DOMAIN_ERRORS = {
     IdentityUnavailable: (ServiceUnavailable, "service_unavailable"),
+    MailUnavailable: (ServiceUnavailable, "mail_unavailable"),
     CartUnavailable: (ServiceUnavailable, "cart_unavailable"),
     idempotency.IdempotencyUnavailable: (ServiceUnavailable, "service_unavailable"),
     idempotency.InvalidIdempotencyKey: (exceptions.ParseError, "invalid_idempotency_key"),
