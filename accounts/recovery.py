@@ -64,10 +64,11 @@ def password_reset_request(*, request, email: str) -> None:
 def password_reset_user(*, uidb64: str, token: str) -> User:
     """The user a reset link names, if its token is still good; else ``InvalidLink``."""
     try:
-        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
-    except (TypeError, ValueError, OverflowError, User.DoesNotExist) as exc:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError) as exc:  # not base64, not text, not a number
         raise InvalidLink() from exc
-    if not default_token_generator.check_token(user, token):
+    user = User.objects.filter(pk=pk, is_active=True).first() if 0 < pk < 2**63 else None
+    if user is None or not default_token_generator.check_token(user, token):
         raise InvalidLink()
     return user
 

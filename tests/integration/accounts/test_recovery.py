@@ -84,6 +84,9 @@ def test_a_reset_through_the_api_ends_every_sign_in_and_the_new_password_works(
         {"uid": "MQ", "token": "forged-token", "new_password": NEW_PASSWORD},
         {"uid": "!!", "token": "x", "new_password": NEW_PASSWORD},
         {"uid": "OTk5OTk5", "token": "x", "new_password": NEW_PASSWORD},
+        {"uid": "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ", "token": "x", "new_password": NEW_PASSWORD},
+        {"uid": "LTE", "token": "x", "new_password": NEW_PASSWORD},
+        {"uid": "_w", "token": "x", "new_password": NEW_PASSWORD},
     ],
 )
 def test_a_forged_reset_link_is_a_400(client, user, body):
