@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from shop.catalog.summaries import summaries
-from shop.core import idempotency
+from shop.core import idempotency, metrics
 from shop.core.exceptions import IdempotencyMismatch, InvalidIdempotencyKey
 
 from . import wording
@@ -93,7 +93,9 @@ def cart_add(*, cart, product_id, quantity) -> CartView:
     if quantity < 1:
         raise InvalidCartRequest("Add at least 1.", field="quantity")
     product = _buyable(product_id)
-    return _view(_write(cart.add, product, quantity, cart.max_quantity))
+    view = _view(_write(cart.add, product, quantity, cart.max_quantity))
+    metrics.cart_operation("add")
+    return view
 
 
 def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Added, bool]:
@@ -145,18 +147,25 @@ def cart_set(*, cart, product_id, quantity) -> CartView:
     if quantity < 0:
         raise InvalidCartRequest("The quantity cannot be negative.", field="quantity")
     if quantity == 0:
-        return _view(cart.remove(product_id))
+        return cart_remove(cart=cart, product_id=product_id)
     product = _buyable(product_id)
-    return _view(_write(cart.set, product, quantity, cart.max_quantity))
+    view = _view(_write(cart.set, product, quantity, cart.max_quantity))
+    metrics.cart_operation("set")
+    return view
 
 
 def cart_remove(*, cart, product_id) -> CartView:
-    return _view(cart.remove(product_id)) if cart is not None else EMPTY
+    if cart is None:
+        return EMPTY
+    view = _view(cart.remove(product_id))
+    metrics.cart_operation("remove")
+    return view
 
 
 def cart_clear(*, cart) -> None:
     if cart is not None:
         cart.clear()
+        metrics.cart_operation("clear")
 
 
 def cart_merge(*, guest, user_cart) -> MergeReport:
@@ -173,7 +182,9 @@ def cart_merge(*, guest, user_cart) -> MergeReport:
         pid: min(p.stock, user_cart.max_quantity) if p is not None and p.is_active else 0
         for pid, p in ((pid, products.get(pid)) for pid in incoming)
     }
-    return user_cart.merge_from(guest, limits=limits)
+    report = user_cart.merge_from(guest, limits=limits)
+    metrics.cart_operation("merge")
+    return report
 
 
 def _buyable(product_id):

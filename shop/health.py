@@ -24,7 +24,7 @@ from storages.backends.s3 import S3Storage
 
 from carts.checks import eviction_problem
 
-from . import metrics
+from .core import metrics
 
 
 class CheckFailed(Exception):

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
 
-from . import metrics
+from .core import metrics
 
 HEADER = "X-Request-ID"
 # What nginx generates (32 hex digits) and what tracing systems send; anything else is

@@ -11,8 +11,9 @@ from accounts import api as accounts_api
 from accounts.urls import api_urlpatterns as accounts_api_urls
 from carts.urls import api_urlpatterns as carts_api_urls
 
-from . import errors, health, metrics
+from . import errors, health
 from .catalog.urls import api_urlpatterns as catalog_api
+from .core import metrics
 from .orders.urls import api_urlpatterns as orders_api
 
 api_v1 = [

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from shop.catalog.models import Product
 from shop.catalog.summaries import bump_catalog_version
-from shop.core import idempotency
-from shop.core.exceptions import IdempotencyMismatch
+from shop.core import idempotency, metrics
+from shop.core.exceptions import IdempotencyInProgress, IdempotencyMismatch
 
 from . import emails, payments
 from .exceptions import DuplicateCheckout, EmptyCart, OutOfStock
@@ -77,9 +77,18 @@ def checkout_once(
             return idempotency.Replayed(_placed_by(duplicate.order, fingerprint))
         return Placed(order_id=order.pk)
 
-    return idempotency.run_once(
-        scope=f"checkout:user:{user_id}", key=key, fingerprint=fingerprint, action=place
-    )
+    try:
+        placed, replayed = idempotency.run_once(
+            scope=f"checkout:user:{user_id}", key=key, fingerprint=fingerprint, action=place
+        )
+    except OutOfStock:
+        metrics.checkout_outcome("out_of_stock")
+        raise
+    except (IdempotencyInProgress, IdempotencyMismatch):
+        metrics.checkout_outcome("conflict")
+        raise
+    metrics.checkout_outcome("replayed" if replayed else "created")
+    return placed, replayed
 
 
 def _placed_by(order, fingerprint):

@@ -6,7 +6,7 @@ from django.db import OperationalError
 from prometheus_client import REGISTRY
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shop import metrics
+from shop.core import metrics
 
 
 def _count(name, **labels):
