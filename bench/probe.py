@@ -280,7 +280,58 @@ def main():
         }
     if context["kind"] != "floor":
         result["sizes"] = sizes(app, context, *clients)
+        result["retention"] = retention(app, context)
     json.dump(result, sys.stdout)
+
+
+def retention(app, context):
+    """What a process keeps from requests that should leave nothing behind: new guests
+    adding one line each (as the memory phase does), with RSS and tracemalloc's growth
+    by line of code."""
+    import gc
+    import tracemalloc
+
+    count = 200 if context.get("repeats", 200) < 100 else 2000
+
+    def new_guest_add():
+        guest = Guest(app, context)
+        guest.add()
+
+    for _ in range(50):  # warm
+        new_guest_add()
+    gc.collect()
+    rss_before = rss_mb()
+    for _ in range(count):
+        new_guest_add()
+    gc.collect()
+    rss_after = rss_mb()
+    # Then which lines hold on to memory (tracemalloc's own bookkeeping costs RSS, so it
+    # runs apart from the RSS reading).
+    tracemalloc.start(10)
+    before = tracemalloc.take_snapshot()
+    for _ in range(count // 2):
+        new_guest_add()
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    growth = after.compare_to(before, "traceback")
+    top = []
+    for stat in growth[:5]:
+        if stat.size_diff <= 0:
+            continue
+        frames = [
+            f"{'/'.join(f.filename.split('/')[-2:])}:{f.lineno}"
+            for f in stat.traceback
+            if "/bench/" not in f.filename
+        ]
+        top.append({"bytes": stat.size_diff, "count": stat.count_diff, "where": frames[-4:]})
+    return {
+        "requests": count,
+        "rss_growth_mb": round(rss_after - rss_before, 2),
+        "traced_requests": count // 2,
+        "traced_growth_bytes": sum(s.size_diff for s in growth),
+        "top": top,
+    }
 
 
 def floor_kinds(app):

@@ -166,9 +166,13 @@ def targets_section(checks):
     for check in checks:
         verdict = {True: "**pass**", False: "**fail**", None: "not measured"}[check["pass"]]
         lines.append(f"| {check['target']} | {check['measured']} | {verdict} |")
-    missed = [c for c in checks if c["pass"] is False]
+    missed = [c for c in checks if c["pass"] is not True and c["why"]]
     if missed:
-        lines += ["", "### Why the missed targets are missed, and what would reach them", ""]
+        lines += [
+            "",
+            "### Why the missed (or unjudged) targets are missed, and what would reach them",
+            "",
+        ]
         for check in missed:
             lines.append(f"- **{check['target']}**: {check['why']}")
     return lines
