@@ -541,6 +541,9 @@ class Bench:
         self.results["import_costs"] = import_costs(
             self.results["probe"], self.env, limit=3 if self.args.quick else 10
         )
+        for found in self.results["probe"].values():  # counted above; counts are enough now
+            for key in ("modules_after_import", "modules_after_warmup"):
+                found[key] = len(found[key])
 
     def scaling(self):
         print("scaling", flush=True)
