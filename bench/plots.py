@@ -136,7 +136,11 @@ def _scaling(plt, results):
     figure, axis = plt.subplots(figsize=(7, 4.2))
     by_workload = defaultdict(list)
     for row in rows:
-        if row.get("worker_class", "sync") == "sync" and row.get("recycling", True):
+        if (
+            row.get("worker_class", "sync") == "sync"
+            and row.get("recycling", True)
+            and not row.get("single_worker_instances")
+        ):
             by_workload[row["workload"]].append((row["workers"], row["rps"]))
     for workload, points in by_workload.items():
         points.sort()

@@ -293,7 +293,14 @@ class Bench:
     # --- servers and meters --------------------------------------------------------------
 
     def deployment(
-        self, contender, *, workers=None, max_requests=None, worker_class=None, threads=None
+        self,
+        contender,
+        *,
+        workers=None,
+        max_requests=None,
+        worker_class=None,
+        threads=None,
+        single_worker_instances=False,
     ):
         workers = workers or self.args.workers
         options = {
@@ -304,7 +311,8 @@ class Bench:
             options["max_requests"] = max_requests
         env = {**self.env, "DJANGO_SETTINGS_MODULE": contender.settings, **contender.extra}
         # instances 0: sticky targets, one single-worker instance each.
-        shape = [1] * workers if contender.instances == 0 else [workers] * contender.instances
+        sticky = contender.instances == 0 or single_worker_instances
+        shape = [1] * workers if sticky else [workers] * contender.instances
         ready = "/floor" if contender.kind == "floor" else "/healthz"
         return servers.Deployment(
             [servers.Instance(contender.app, env, {**options, "workers": n}, ready) for n in shape]
@@ -554,9 +562,12 @@ class Bench:
         shapes = [{"workers": n} for n in counts]
         if not self.args.quick:
             # Recycling off; the deployed default (gthread, 2 workers, 4 threads).
+            # And legacy-cache's shape (single-worker instances, shoppers pinned), which
+            # tells how much of its lead is the shape rather than its session store.
             shapes += [
                 {"workers": max(counts), "max_requests": 0},
                 {"workers": 2, "worker_class": "gthread", "threads": 4},
+                {"workers": self.args.workers, "single_worker_instances": True},
             ]
         for shape in shapes:
             deployment = self.deployment(stateless, **shape)

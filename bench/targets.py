@@ -394,7 +394,9 @@ def projection_lines(results):
     rows = [
         r
         for r in results.get("scaling") or []
-        if r.get("worker_class", "sync") == "sync" and r.get("recycling", True)
+        if r.get("worker_class", "sync") == "sync"
+        and r.get("recycling", True)
+        and not r.get("single_worker_instances")
     ]
     if not rows:
         return []
@@ -551,10 +553,15 @@ def _gunicorn_lines(results, rows):
     for workload in ("api-guest", "catalog"):
         found = [r for r in scaling if r["workload"] == workload]
         on = [
-            r for r in found if r.get("worker_class", "sync") == "sync" and r.get("recycling", True)
+            r
+            for r in found
+            if r.get("worker_class", "sync") == "sync"
+            and r.get("recycling", True)
+            and not r.get("single_worker_instances")
         ]
         off = [r for r in found if not r.get("recycling", True)]
         gthread = [r for r in found if r.get("worker_class") == "gthread"]
+        single = [r for r in found if r.get("single_worker_instances")]
         if not on:
             continue
         same = max(on, key=lambda r: r["workers"])
@@ -571,6 +578,11 @@ def _gunicorn_lines(results, rows):
             g = gthread[0]
             parts.append(
                 f"{g['workers']} gthread × {g['threads']}: {g['rps']:,.0f} req/s, {_cpu(g):.2f} ms"
+            )
+        if single:
+            parts.append(
+                f"{single[0]['workers']} single-worker instances: {single[0]['rps']:,.0f} "
+                f"req/s, {_cpu(single[0]):.2f} ms"
             )
         text += f" {workload}: " + "; ".join(parts) + "."
     return [text]
