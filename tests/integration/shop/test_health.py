@@ -42,8 +42,9 @@ def test_not_ready_names_the_dependency_that_is_down(start_instance, name, env):
     dead = free_port()
     port, _ = start_instance(env=env(dead), workers=1)
 
-    ready, seconds = _get(port, "/readyz")
+    # Liveness first: it also waits out the worker's boot, which is not under test here.
     alive, _ = _get(port, "/healthz")
+    ready, seconds = _get(port, "/readyz")
 
     assert ready.status_code == 503
     body = ready.json()
