@@ -113,7 +113,8 @@ class LoginThrottle:
     def __init__(self, request, email):
         email_digest = digest(email)
         # DRF's get_ident reads the client address through NUM_PROXIES trusted proxies.
-        address = BaseThrottle().get_ident(request)
+        # (None when the server names no client address, as some WSGI test servers.)
+        address = BaseThrottle().get_ident(request) or "unknown"
         self.field = digest(address)
         self.keys = [
             f"{KEY_PREFIX}pairs:{email_digest}",
