@@ -28,6 +28,7 @@ and the session counts as skipped.
 """
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,6 +55,16 @@ def already_imported(session_key):
     return _redis().hget(_mark(session_key), "state") == b"done"
 
 
+def imported_lines(session_key):
+    """The session cart's lines as the import found them (``{product_id: quantity}``),
+    or None when none are recorded. The bridge's common ancestor for what a legacy
+    instance wrote into that session cart after the import."""
+    recorded = _redis().hget(_mark(session_key), "lines")
+    if recorded is None:
+        return None
+    return {int(pid): int(quantity) for pid, quantity in json.loads(recorded).items()}
+
+
 @dataclass(frozen=True)
 class Imported:
     """What ``import_once`` did: ``status`` ``moved`` or ``skipped`` (with ``reason``),
@@ -76,7 +87,7 @@ def import_once(*, session_key, lines, user_id=None, dry_run=False) -> Imported:
         return Imported("skipped", "already migrated")
     if state is None and user_id is None and open_cart(owner).lines():
         if not dry_run:
-            _redis().hset(mark, mapping={"state": "done", "reason": "newer"})
+            _redis().hset(mark, mapping={"state": "done", "reason": "newer", "lines": _json(lines)})
             _redis().expire(mark, _mark_ttl())
         return Imported("skipped", "a newer Redis cart exists")
     if dry_run:
@@ -84,6 +95,7 @@ def import_once(*, session_key, lines, user_id=None, dry_run=False) -> Imported:
     if state is None:
         if not _redis().hsetnx(mark, "state", "staging"):
             return Imported("skipped", "being imported by another process")
+        _redis().hset(mark, "lines", _json(lines))
         _redis().expire(mark, _mark_ttl())
         state = b"staging"
     staging = open_cart(("guest", f"{guest_cart_id(session_key)}-import"))
@@ -97,6 +109,10 @@ def import_once(*, session_key, lines, user_id=None, dry_run=False) -> Imported:
     report = cart_merge(guest=staging, user_cart=open_cart(owner))
     _redis().hset(mark, "state", "done")
     return Imported("moved", report=report if report.asked else None)
+
+
+def _json(lines):
+    return json.dumps({str(pid): quantity for pid, quantity in lines.items()}, sort_keys=True)
 
 
 def _digest(session_key):

@@ -45,7 +45,7 @@ from django.core.exceptions import ImproperlyConfigured
 from shop.catalog.summaries import summaries
 
 from .. import tokens
-from ..legacy import already_imported, guest_cart_id, import_once
+from ..legacy import already_imported, guest_cart_id, import_once, imported_lines
 from ..locators import CartLocator
 from ..services import cart_merge
 from . import cart_class, named_class
@@ -195,18 +195,20 @@ class BridgeCart(RedisCart):
                 return  # another user's mirror: overwritten below, never merged
             guest = RedisCart(("guest", owner.partition(":")[2]), **self.options)
             cart_merge(guest=guest, user_cart=RedisCart(self.owner, **self.options))
-        changes = {
-            pid: session_lines.get(pid, 0) - stamped.get(pid, 0)
-            for pid in session_lines.keys() | stamped.keys()
-            if session_lines.get(pid, 0) != stamped.get(pid, 0)
-        }
+        changes = _changes(session_lines, stamped)
         if changes:
             self._apply(changes, stamp_id, session_lines)
 
     def _import(self, session_lines):
         key = self.session.session_key
         if already_imported(key):
-            return  # by migrate_session_carts: the session cart is in Redis already
+            # By migrate_session_carts, which writes no stamp: the lines it imported are
+            # the common ancestor of what a legacy instance wrote into the session since.
+            imported = imported_lines(key)
+            changes = _changes(session_lines, imported) if imported is not None else {}
+            if changes:
+                self._apply(changes, f"import:{guest_cart_id(key)}", session_lines)
+            return
         user_id = self.owner[1] if self.owner[0] == "user" else None
         import_once(session_key=key, lines=session_lines, user_id=user_id)
         if user_id is None and self.owner != ("guest", guest_cart_id(key)):
@@ -267,6 +269,15 @@ def _session_lines(session, options):
     if not all(isinstance(qty, int) and qty > 0 for qty in lines.values()):
         return None
     return lines
+
+
+def _changes(session_lines, ancestor):
+    """``{product_id: quantity difference}`` of the session cart against ``ancestor``."""
+    return {
+        pid: session_lines.get(pid, 0) - ancestor.get(pid, 0)
+        for pid in session_lines.keys() | ancestor.keys()
+        if session_lines.get(pid, 0) != ancestor.get(pid, 0)
+    }
 
 
 def _stamp(session):

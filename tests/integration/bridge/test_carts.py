@@ -102,6 +102,24 @@ def test_a_cart_migrate_session_carts_imported_is_not_imported_again(user, tea, 
     assert cart_api(browser_with(session.session_key, csrf_checks=False)) == {tea.pk: 2}
 
 
+def test_a_legacy_change_after_migrate_session_carts_reaches_the_bridge(
+    user, tea, cup, run_quietly
+):
+    session = legacy_session(user, cart={tea.pk: 2})
+    run_quietly("migrate_session_carts")
+    # A legacy instance, still serving the shopper, adds a line after the import.
+    session = reload(session)
+    SessionCart(("session", ""), session=session, **settings.CARTS["OPTIONS"]).add(
+        cup.pk, 1, limit=50
+    )
+    session.save()
+    browser = browser_with(session.session_key, csrf_checks=False)
+
+    assert cart_api(browser) == {tea.pk: 2, cup.pk: 1}
+    assert cart_api(browser) == {tea.pk: 2, cup.pk: 1}  # applied once
+    assert session_cart(browser) == {tea.pk: 2, cup.pk: 1}
+
+
 @pytest.fixture
 def run_quietly():
     def run(command, *args):
