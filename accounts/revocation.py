@@ -5,15 +5,21 @@
   sign-in can deny them all.
 - ``auth:successor:<jti>``: the pair issued when refresh token ``jti`` was rotated, kept
   for the grace window so a racing tab gets the same pair instead of being taken for a
-  thief.
+  thief. Sealed (AES-GCM) with a key derived from the rotated-out token itself: only a
+  client that presents that token can read it, so whoever reads Redis finds no live
+  token there.
 
 Checking an access token costs one round trip (``EXISTS``). Redis errors become
 ``IdentityUnavailable``: without the denylist a revoked token cannot be told apart.
 """
 
+import hashlib
 import json
+import os
 from contextlib import contextmanager
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
@@ -68,13 +74,28 @@ def deny_sign_ins(sign_in_ids):
         writes.execute()
 
 
-def store_successor(jti, pair):
+def _sealer(raw_refresh):
+    # The token is a signed JWT carrying 128 random bits: nothing to guess from its jti.
+    return AESGCM(hashlib.sha256(b"auth:successor\x00" + raw_refresh.encode()).digest())
+
+
+def store_successor(jti, pair, *, raw_refresh):
+    """Keep ``pair`` for the grace window, readable only with ``raw_refresh`` (the
+    rotated-out token whose ``jti`` it is)."""
+    nonce = os.urandom(12)
+    sealed = nonce + _sealer(raw_refresh).encrypt(nonce, json.dumps(pair).encode(), None)
     with _redis() as redis:
-        redis.set(SUCCESSOR_PREFIX + jti, json.dumps(pair), ex=settings.JWT_REFRESH_GRACE_SECONDS)
+        redis.set(SUCCESSOR_PREFIX + jti, sealed, ex=settings.JWT_REFRESH_GRACE_SECONDS)
 
 
-def successor(jti):
-    """The pair that replaced refresh token ``jti`` within the grace window, or None."""
+def successor(jti, *, raw_refresh):
+    """The pair that replaced refresh token ``jti`` (presented as ``raw_refresh``) within
+    the grace window, or None."""
     with _redis() as redis:
         stored = redis.get(SUCCESSOR_PREFIX + jti)
-    return json.loads(stored) if stored else None
+    if not stored:
+        return None
+    try:
+        return json.loads(_sealer(raw_refresh).decrypt(stored[:12], stored[12:], None))
+    except InvalidTag:  # sealed for another token (none can share a jti): not ours
+        return None

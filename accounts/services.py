@@ -104,7 +104,7 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
     """
     token = _parse_refresh(raw_refresh)
     jti, sign_in_id = token[jwt_settings().JTI_CLAIM], token[SIGN_IN_CLAIM]
-    replay = revocation.successor(jti)
+    replay = revocation.successor(jti, raw_refresh=raw_refresh)
     if replay is not None:
         return _replayed(replay)
     with transaction.atomic():
@@ -119,13 +119,14 @@ def sign_in_refresh(*, raw_refresh: str) -> TokenPair:
             raise InvalidToken("This sign-in has ended; sign in again.")
         reused = sign_in.refresh_digest != jti_digest(jti)
         if reused:
-            replay = revocation.successor(jti)  # stored by the request we waited for
+            # Stored by the request we waited for.
+            replay = revocation.successor(jti, raw_refresh=raw_refresh)
             if replay is not None:
                 return _replayed(replay)
         else:
             # The new digest replaces the old one: from now on the old token is reused.
             pair = _issue(sign_in, _new_refresh(sign_in.user_id))
-            revocation.store_successor(jti, pair.as_dict())
+            revocation.store_successor(jti, pair.as_dict(), raw_refresh=raw_refresh)
             return pair
     user_revoke_all(user_id=sign_in.user_id)
     raise TokenReused("This sign-in token was already used; every sign-in has been ended.")

@@ -152,3 +152,21 @@ def test_the_migration_runs_on_a_database_that_never_had_simplejwt_tables():
     MigrationExecutor(connection).migrate(latest)
 
     assert "accounts_signin" in connection.introspection.table_names()
+
+
+@pytest.mark.django_db
+def test_redis_holds_no_live_token_and_a_racing_tab_still_gets_the_same_pair(
+    client, api_tokens, redis
+):
+    old = api_tokens()["refresh"]
+    first = services.sign_in_refresh(raw_refresh=old)
+
+    stored = b"".join(
+        redis.get(key) if redis.type(key) == b"string" else b"".join(redis.smembers(key))
+        for key in redis.keys("*")
+    )
+    racing = services.sign_in_refresh(raw_refresh=old)  # a second tab, within the window
+
+    for secret in (first.refresh, first.access, *_secrets(first.refresh)[1:]):
+        assert secret.encode() not in stored
+    assert racing == first
