@@ -203,15 +203,20 @@ print("unchanged" if (snap(base), snap(stateless)) == before else "changed")
     assert result.stdout.split() == ["unchanged"], result.stderr
 
 
-def test_the_test_profile_keeps_its_redis_aliases_on_database_15():
+@pytest.mark.parametrize(("worker", "database"), [("", 15), ("gw0", 15), ("gw2", 13)])
+def test_the_test_profile_keeps_its_redis_aliases_on_a_database_of_each_worker(worker, database):
     result = _django(
         "shop.settings.test",
         "from django.conf import settings as s; "
         "print(s.CACHES['default']['LOCATION'], s.CACHES['carts']['LOCATION'])",
-        env={"REDIS_URL": "redis://127.0.0.1:6399/0", "CARTS_REDIS_URL": ""},
+        env={
+            "REDIS_URL": "redis://127.0.0.1:6399/0",
+            "CARTS_REDIS_URL": "",
+            "PYTEST_XDIST_WORKER": worker,
+        },
     )
 
-    assert result.stdout.split() == ["redis://127.0.0.1:6399/15"] * 2, result.stderr
+    assert result.stdout.split() == [f"redis://127.0.0.1:6399/{database}"] * 2, result.stderr
 
 
 def test_a_cdn_in_production_is_linked_and_allowed_over_https():
