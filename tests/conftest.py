@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the real S3 endpoint, Redis, and app instances."""
 
 import os
+import shutil
 import subprocess
 import sys
 from urllib.parse import quote, urlsplit
@@ -172,3 +173,34 @@ def start_cluster(instance_env):
     yield start
     for cluster in started:
         cluster.stop()
+
+
+# --- Chromium -----------------------------------------------------------------------------
+# One Playwright session per test process: its sync API keeps an event loop running in
+# the test thread from the first browser test on, so a second ``sync_playwright()`` in
+# the same process would fail, and Django refuses ORM calls from that thread unless told
+# that this is a test, which is what the variable below does.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a sandboxed, offline machine: no sandbox as root, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run deploy/dev/services.sh test"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,42 +1,13 @@
-"""Real Chromium (Debian's package, driven by Playwright) against a real cluster.
+"""Real Chromium (Debian's package, driven by Playwright; the ``chromium`` fixture of
+tests/conftest.py) against a real cluster."""
 
-Playwright's sync API runs an event loop in the test thread; Django then refuses ORM
-calls from it unless told that this is a test, which is what the variable below does.
-"""
-
-import os
-import shutil
 from decimal import Decimal
 
 import pytest
 
 from tests.factories import APP_HASHER, image_upload, make_category, make_product, make_staff
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a sandboxed, offline machine: no sandbox as root, no calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run deploy/dev/services.sh test"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
