@@ -299,7 +299,9 @@ def local_sentinel(redis_server, tmp_path):
         localcluster.stop(process)
 
 
-def test_the_config_map_and_the_secrets_keys_pass_the_production_checks(rendered, local_sentinel):
+def test_the_config_map_and_the_secrets_keys_pass_the_production_checks(
+    rendered, local_sentinel, tmp_path
+):
     """The pods' environment (the Secret's keys from the base template, secrets filled
     in) makes a production configuration that ``check --deploy`` accepts."""
     name, _, objects = rendered
@@ -320,6 +322,9 @@ def test_the_config_map_and_the_secrets_keys_pass_the_production_checks(rendered
         password = env["REDIS_URL"].split("@")[0].rsplit(":", 1)[1]
         env["REDIS_SENTINELS"] = local_sentinel(env["REDIS_SENTINEL_MASTER"], password)
         env["REDIS_URL"] = env["REDIS_URL"].replace("rediss://", "redis://")
+    # The pod's metrics directory is an emptyDir mount; here a directory of the test's.
+    assert env["PROMETHEUS_MULTIPROC_DIR"]
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path)
 
     check, values = production_check(env)
 
