@@ -209,7 +209,9 @@ async def _process_main(plan, indexes, conn):
         return window["end"]
 
     def within_quota():
-        return quota is None or recorder.loops < quota
+        # A loop that keeps failing must not run until the window's end (an hour).
+        failures = sum(recorder.errors.values())
+        return quota is None or (recorder.loops < quota and failures < max(50, quota))
 
     ready = []
     tasks = [
