@@ -7,7 +7,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.core import idempotency
+from shop.core import idempotency, idempotency_schema
 from shop.core.api import validated
 
 from . import services
@@ -104,8 +104,8 @@ class CartApi(CartApiView):
 class CartItemsApi(CartApiView):
     @extend_schema(
         request=AddSerializer,
-        responses={200: CartSerializer, **idempotency.schema_responses()},
-        parameters=idempotency.RESPONSE_HEADERS,
+        responses={200: CartSerializer, **idempotency_schema.schema_responses()},
+        parameters=idempotency_schema.RESPONSE_HEADERS,
     )
     def post(self, request):
         key = idempotency.parse_key(request)

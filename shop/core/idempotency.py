@@ -24,7 +24,8 @@ What a client can act on: "still running" is a 409 ``idempotency_key_in_use`` wi
 ``Retry-After`` (retry the same request, same key: it will answer what the first ended
 in); a replayed refusal keeps its own code (checkout's 409 ``out_of_stock``) and says
 ``Idempotent-Replayed: true`` (retrying the same key answers it again: change the
-request and use a new key). ``schema_responses`` puts that in the OpenAPI schema.
+request and use a new key). ``shop.core.idempotency_schema`` puts that in the OpenAPI
+schema.
 """
 
 import dataclasses
@@ -35,14 +36,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django_redis import get_redis_connection
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-)
 from redis.exceptions import RedisError
-from rest_framework import serializers
 
 from .exceptions import (
     IdempotencyInProgress,
@@ -57,6 +51,9 @@ REDIS_ALIAS = "default"
 # v2: records hold domain outcomes; v1 records (HTTP bodies) are simply not read.
 KEY_PREFIX = "idempotency:v2:"
 MAX_KEY_LENGTH = 255
+# The API's codes for the runner's refusals (shop.api_errors maps the exceptions to them).
+IN_PROGRESS_CODE = "idempotency_key_in_use"
+MISMATCH_CODE = "idempotency_key_reused"
 # Seconds a client should wait before retrying while the first request with its key is
 # still running (``IdempotencyInProgress``): requests take well under a second.
 IN_PROGRESS_RETRY_AFTER = 1
@@ -247,89 +244,3 @@ class IdempotentRequest:
             return operation(get_redis_connection(REDIS_ALIAS))
         except RedisError as exc:
             raise IdempotencyUnavailable() from exc
-
-
-# --- How the API documents it (drf-spectacular) -----------------------------------------
-
-IN_PROGRESS_CODE = "idempotency_key_in_use"  # shop.api_errors maps the exception to it
-MISMATCH_CODE = "idempotency_key_reused"
-IN_PROGRESS_EXAMPLE = OpenApiExample(
-    IN_PROGRESS_CODE,
-    summary="The first request with this key is still running: retry later",
-    description=(
-        "Nothing was done by this request. Send it again unchanged, with the same key, "
-        "after `Retry-After` seconds: it then answers what the first request ended in."
-    ),
-    value={"detail": str(IdempotencyInProgress()), "code": IN_PROGRESS_CODE},
-    status_codes=["409"],
-    response_only=True,
-)
-RESPONSE_HEADERS = [
-    OpenApiParameter(
-        REPLAYED_HEADER,
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        enum=["true"],
-        response=True,
-        description="Present when the answer replays the recorded answer of an earlier "
-        "request with the same key (its status and body, whatever they were).",
-    ),
-    OpenApiParameter(
-        "Retry-After",
-        OpenApiTypes.INT,
-        OpenApiParameter.HEADER,
-        response=[409],
-        description="Seconds to wait before retrying, on `idempotency_key_in_use` only.",
-    ),
-]
-
-
-class IdempotencyErrorSerializer(serializers.Serializer):
-    """The API's error body, as a keyed request's 409 and 422 have it."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-    class Meta:
-        ref_name = "IdempotencyError"
-
-
-def schema_responses(*conflicts, conflict_serializer=None):
-    """The 409 and 422 of an operation that takes an ``Idempotency-Key``, for
-    ``extend_schema(responses=...)``; add ``RESPONSE_HEADERS`` to its parameters.
-
-    ``conflicts`` are ``OpenApiExample`` objects of the operation's own 409 refusals (such
-    as checkout's ``out_of_stock``), documented beside "still running";
-    ``conflict_serializer`` is the 409 body when those add fields to the error body.
-    """
-    error = IdempotencyErrorSerializer
-    codes = ", ".join(f"`{example.name}`" for example in conflicts)
-    conflict = (
-        f"`{IN_PROGRESS_CODE}` (with `Retry-After`): the first request with this key is "
-        "still running; retry the same request with the same key."
-    )
-    if conflicts:
-        conflict += (
-            f" {codes}: a refusal; with `{REPLAYED_HEADER}: true` it is the recorded answer "
-            "of this key, which a retry with the same key gets again: change the request "
-            "and send a new key. Tell them apart by `code`, never by the status alone."
-        )
-    return {
-        409: OpenApiResponse(
-            conflict_serializer or error,
-            description=conflict,
-            examples=[IN_PROGRESS_EXAMPLE, *conflicts],
-        ),
-        422: OpenApiResponse(
-            error,
-            description=f"`{MISMATCH_CODE}`: this key was already used with another request.",
-            examples=[
-                OpenApiExample(
-                    MISMATCH_CODE,
-                    value={"detail": str(IdempotencyMismatch()), "code": MISMATCH_CODE},
-                    status_codes=["422"],
-                    response_only=True,
-                )
-            ],
-        ),
-    }

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.core import idempotency
+from shop.core import idempotency, idempotency_schema
 from shop.core.api import form_errors
 
 from . import selectors, services
@@ -74,7 +74,7 @@ class CheckoutApi(APIView):
         request=CheckoutSerializer,
         responses={
             201: OrderSerializer,
-            **idempotency.schema_responses(
+            **idempotency_schema.schema_responses(
                 OUT_OF_STOCK_EXAMPLE, conflict_serializer=CheckoutConflictSerializer
             ),
         },
@@ -82,7 +82,7 @@ class CheckoutApi(APIView):
             OpenApiParameter(
                 "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
             ),
-            *idempotency.RESPONSE_HEADERS,
+            *idempotency_schema.RESPONSE_HEADERS,
         ],
     )
     def post(self, request):

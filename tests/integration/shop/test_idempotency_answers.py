@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts import services as accounts
 from shop.catalog.models import Product
-from shop.core import idempotency
+from shop.core import idempotency, idempotency_schema
 from shop.orders.services import ShippingAddress
 from tests.factories import ADDRESS, make_category, make_product, make_user
 
@@ -82,7 +82,7 @@ def test_still_running_is_a_409_in_use_with_retry_after_and_no_replay_header(sho
     response = shopper.checkout("k1")
 
     assert response.status_code == 409
-    assert response.json() == idempotency.IN_PROGRESS_EXAMPLE.value
+    assert response.json() == idempotency_schema.IN_PROGRESS_EXAMPLE.value
     assert response["Retry-After"] == str(idempotency.IN_PROGRESS_RETRY_AFTER)
     assert idempotency.REPLAYED_HEADER not in response
 
