@@ -73,6 +73,8 @@ def document(results, figures):
         "share the same cores, so absolute numbers say little about capacity; the ratios "
         "and the CPU per request are what to read.",
     ]
+    if meta.get("note"):
+        lines += ["", f"> {meta['note']}"]
     if meta.get("quick"):
         lines += [
             "",
