@@ -5,6 +5,7 @@ import fnmatch
 import os
 import runpy
 import sys
+import time
 from pathlib import PurePosixPath
 
 import pytest
@@ -159,6 +160,11 @@ def production_instance(final, collected_static, tmp_path_factory):
         "DJANGO_STATIC_ROOT": str(collected_static[1]),
     }
     process = localcluster.start_instance(port, env, workers=1, threads=2)
+    # The port answers before the worker has booted (a loaded machine takes seconds):
+    # wait for one answer, so that the tests time the probe and not the boot.
+    deadline = time.monotonic() + 60
+    while _healthcheck(final, env).returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
     yield env
     localcluster.stop(process)
 
