@@ -22,7 +22,9 @@ from tests.factories import make_product
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
-TIMEOUT = 10
+# Generous: the first request to an instance waits for its workers to boot, which takes
+# seconds on a busy machine; a verdict on a refused certificate takes well under one.
+TIMEOUT = 30
 
 
 def _name(common_name):
@@ -104,6 +106,7 @@ def test_the_shop_keeps_carts_on_a_tls_redis_it_verifies(start_instance, tls_red
     product = make_product(stock=5)
     url = f"rediss://127.0.0.1:{tls_redis}/0"
     port, _ = start_instance(env={"REDIS_URL": url, "REDIS_TLS_CA_FILE": str(pki["ca"])})
+    localcluster.wait_until_healthy(port)
     base = f"http://127.0.0.1:{port}"
 
     added = requests.post(
@@ -134,6 +137,7 @@ def test_a_tls_redis_whose_certificate_the_shop_cannot_verify_is_a_503(
             "REDIS_TLS_CA_FILE": str(pki["other_ca"]),
         }
     )
+    localcluster.wait_until_healthy(port)
     base = f"http://127.0.0.1:{port}"
 
     refused = requests.post(

@@ -127,6 +127,8 @@ def test_make_run_restarts_a_killed_instance_and_stops_everything_on_sigterm(ins
             **instance_env,
             "PYTHONPATH": str(localcluster.BASE_DIR / "deploy" / "dev"),
             "DJANGO_ADMIN_PASSWORD": "a long demo password",
+            # What it printed reaches the failure message even when it hangs.
+            "PYTHONUNBUFFERED": "1",
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,7 +140,7 @@ def test_make_run_restarts_a_killed_instance_and_stops_everything_on_sigterm(ins
     reader.start()
     text = lambda: "".join(output)  # noqa: E731
     try:
-        _wait_for(lambda: "Ctrl-C stops everything" in text(), 120, "no banner:\n" + text())
+        _wait_for(lambda: "Ctrl-C stops everything" in text(), 240, "no banner:\n" + text())
         victim = int(re.search(r"kill -9 -- -(\d+)", text()).group(1))
         masters = [int(p) for p in re.findall(r"gunicorn master pid (\d+)", text())]
         assert victim in masters and len(masters) == 2
