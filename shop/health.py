@@ -10,9 +10,6 @@ import os
 import time
 from pathlib import Path
 
-import boto3
-from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import DatabaseError, connection
@@ -20,11 +17,11 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
-from storages.backends.s3 import S3Storage
 
 from carts.checks import eviction_problem
 
 from .core import metrics
+from .core.storage import S3Storage
 
 
 class CheckFailed(Exception):
@@ -70,24 +67,30 @@ class RedisCheck:
 
 
 class StorageCheck:
-    """Asks the object store for the bucket; checks a local media folder is writable."""
+    """Asks the object store for the bucket; checks a local media folder is writable.
+
+    boto3 is imported here, not with the module: a worker loads the S3 client only when
+    it answers a readiness probe or touches a file (see shop.core.storage).
+    """
 
     name = "storage"
     # One quick attempt: a probe must answer within the load balancer's patience.
-    probe_config = BotoConfig(
-        connect_timeout=0.5, read_timeout=1, retries={"total_max_attempts": 1}
-    )
+    probe_config = {"connect_timeout": 0.5, "read_timeout": 1, "retries": {"total_max_attempts": 1}}
 
     def run(self):
         storage = storages["default"]
         if isinstance(storage, S3Storage):
+            import boto3
+            from botocore.config import Config
+            from botocore.exceptions import BotoCoreError, ClientError
+
             client = boto3.session.Session().client(
                 "s3",
                 endpoint_url=storage.endpoint_url,
                 region_name=storage.region_name,
                 aws_access_key_id=storage.access_key,
                 aws_secret_access_key=storage.secret_key,
-                config=storage.client_config.merge(self.probe_config),
+                config=storage.client_config.merge(Config(**self.probe_config)),
             )
             try:
                 client.head_bucket(Bucket=storage.bucket_name)

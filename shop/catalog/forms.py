@@ -1,11 +1,9 @@
 import logging
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 
-from .images import prepare_product_image
 from .models import Product, product_image_name
 from .selectors import SORT_ORDERS
 
@@ -66,6 +64,9 @@ class ProductAdminForm(forms.ModelForm):
         # The model's validators (extension, size) would run only after this method; they
         # are cheap and go first, before the upload is decoded.
         Product._meta.get_field("image").run_validators(image)
+        # Imported here: Pillow is for uploads, not for the workers serving pages.
+        from .images import prepare_product_image
+
         self._prepared_image = prepare_product_image(image)
         return image
 
@@ -79,6 +80,9 @@ class ProductAdminForm(forms.ModelForm):
 
     def _store(self, prepared):
         """Write the image and its thumbnail; on failure, neither stays in the bucket."""
+        # Imported here: serving workers load the S3 client only to store (shop.core.storage).
+        from botocore.exceptions import BotoCoreError, ClientError
+
         stored = []
         try:
             # The upload's own name is never used: the key comes from the decoded format.
@@ -107,6 +111,8 @@ class ProductAdminForm(forms.ModelForm):
 
 def _delete_quietly(names):
     """Remove what a failed store already wrote; a store that is down may refuse that too."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     for name in names:
         try:
             default_storage.delete(name)

@@ -14,7 +14,8 @@ The functions below are the only way the rest of the code counts, each with a fi
 set of label values, so that a typo is an error and not a new time series.
 """
 
-from botocore.exceptions import BotoCoreError, ClientError
+import sys
+
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse
@@ -47,7 +48,6 @@ DEPENDENCIES = ("redis", "database", "storage")
 DEPENDENCY_KINDS = (
     (RedisError, "redis"),
     (DatabaseError, "database"),
-    ((BotoCoreError, ClientError), "storage"),
 )
 DEPENDENCY_ERRORS = Counter(
     "shop_dependency_errors_total",
@@ -96,6 +96,13 @@ def dependency_failed(dependency):
     DEPENDENCY_ERRORS.labels(_known(dependency, DEPENDENCIES)).inc()
 
 
+def _storage_errors():
+    """botocore's base exceptions, once it is loaded. A worker loads it only when it
+    touches the object store (shop.core.storage); until then no exception is one."""
+    botocore = sys.modules.get("botocore.exceptions")
+    return (botocore.BotoCoreError, botocore.ClientError) if botocore else ()
+
+
 def dependency_of(exception):
     """The dependency whose failure caused ``exception`` (or one it was raised from),
     else None. Domain exceptions (``CartUnavailable``…) are raised ``from`` the error of
@@ -103,7 +110,7 @@ def dependency_of(exception):
     seen = set()
     while exception is not None and id(exception) not in seen:
         seen.add(id(exception))
-        for kind, name in DEPENDENCY_KINDS:
+        for kind, name in (*DEPENDENCY_KINDS, (_storage_errors(), "storage")):
             if isinstance(exception, kind):
                 return name
         exception = exception.__cause__ or exception.__context__

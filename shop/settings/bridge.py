@@ -30,7 +30,7 @@ mirrors (W003).
 
 from . import legacy
 from .base import *
-from .sections.storage import image_origins, s3_storage_options
+from .sections.storage import S3_BACKEND, image_origins, s3_storage_options
 from .sections.web import content_security_policy
 
 # The legacy release's session store (LEGACY_SESSION_STORE), exactly as it names it: the
@@ -61,7 +61,7 @@ CARTS = {
 
 STORAGES = {
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": S3_BACKEND,
         "OPTIONS": s3_storage_options(
             AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL,
             AWS_STORAGE_BUCKET_NAME,

@@ -6,7 +6,7 @@ signs every cookie for anybody.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .sections.storage import image_origins, s3_storage_options
+from .sections.storage import S3_BACKEND, image_origins, s3_storage_options
 from .sections.web import content_security_policy
 from .stateless import *
 
@@ -60,7 +60,7 @@ AWS_S3_URL_PROTOCOL = "https:"
 STORAGES = {
     **STORAGES,
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": S3_BACKEND,
         "OPTIONS": s3_storage_options(
             AWS_S3_ENDPOINT_URL,
             AWS_STORAGE_BUCKET_NAME,

@@ -7,7 +7,7 @@ writes a session. Any worker of any instance can answer any request.
 """
 
 from .base import *
-from .sections.storage import image_origins, s3_storage_options
+from .sections.storage import S3_BACKEND, image_origins, s3_storage_options
 from .sections.web import content_security_policy
 
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
@@ -15,7 +15,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 STORAGES = {
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": S3_BACKEND,
         "OPTIONS": s3_storage_options(
             AWS_S3_ENDPOINT_URL or LOCAL_S3_ENDPOINT_URL,
             AWS_STORAGE_BUCKET_NAME,

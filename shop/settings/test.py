@@ -6,7 +6,7 @@ database number, their own bucket and their own S3 port, so ``make test`` can ru
 """
 
 from .sections.data import redis_cache, redis_database
-from .sections.storage import image_origins, s3_storage_options
+from .sections.storage import S3_BACKEND, image_origins, s3_storage_options
 from .sections.web import content_security_policy
 from .stateless import *
 
@@ -30,7 +30,7 @@ TEST_S3_ENDPOINT_URL = AWS_S3_ENDPOINT_URL or f"http://127.0.0.1:{9100 + TEST_WO
 AWS_STORAGE_BUCKET_NAME = f"{AWS_STORAGE_BUCKET_NAME}-test{TEST_WORKER_INDEX or ''}"
 STORAGES = {
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": S3_BACKEND,
         "OPTIONS": s3_storage_options(
             TEST_S3_ENDPOINT_URL,
             AWS_STORAGE_BUCKET_NAME,

@@ -2,7 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from botocore.config import Config as BotoConfig
+# The default storage of every profile with a bucket: django-storages' S3 backend, loaded
+# only when a file is read or written (serving pages only links images).
+S3_BACKEND = "shop.core.storage.S3Storage"
 
 
 def public_image_domain(endpoint_url, bucket_name, *, region_name, custom_domain, url_protocol):
@@ -64,12 +66,14 @@ def s3_storage_options(
         "addressing_style": "path",
         "file_overwrite": False,
         "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
-        "client_config": BotoConfig(
-            connect_timeout=1,
-            read_timeout=5,
-            retries={"total_max_attempts": 2, "mode": "standard"},
-            signature_version="s3v4",
-        ),
+        # botocore.config.Config's arguments (S3_BACKEND makes the Config, so that
+        # settings do not import botocore).
+        "client_config": {
+            "connect_timeout": 1,
+            "read_timeout": 5,
+            "retries": {"total_max_attempts": 2, "mode": "standard"},
+            "signature_version": "s3v4",
+        },
     }
 
 

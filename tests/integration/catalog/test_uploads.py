@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import ExifTags, Image
-from storages.backends.s3 import S3Storage
 
 from shop.catalog.models import Product
+from shop.core.storage import S3Storage
 from tests.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
@@ -185,10 +185,10 @@ class ThumbnailsRefused(S3Storage):
     """The real S3 storage, with the endpoint refusing every thumbnail write: the
     original has been written by then, and must not stay."""
 
-    def _save(self, name, content):
+    def save(self, name, content, max_length=None):
         if name.startswith("products/thumbnails/"):
             raise ClientError({"Error": {"Code": "ServiceUnavailable"}}, "PutObject")
-        return super()._save(name, content)
+        return super().save(name, content, max_length)
 
 
 def test_a_thumbnail_that_cannot_be_stored_takes_the_original_back_out(

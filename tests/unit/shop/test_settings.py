@@ -32,10 +32,10 @@ def _django(settings_module, code, env=None):
 @pytest.mark.parametrize(
     ("profile", "session_engine", "storage"),
     [
-        ("stateless", "signed_cookies", "storages.backends.s3.S3Storage"),
+        ("stateless", "signed_cookies", "shop.core.storage.S3Storage"),
         ("legacy", "db", "django.core.files.storage.FileSystemStorage"),
-        ("test", "signed_cookies", "storages.backends.s3.S3Storage"),
-        ("production", "signed_cookies", "storages.backends.s3.S3Storage"),
+        ("test", "signed_cookies", "shop.core.storage.S3Storage"),
+        ("production", "signed_cookies", "shop.core.storage.S3Storage"),
     ],
 )
 def test_each_profile_loads_and_names_its_backends(profile, session_engine, storage):
