@@ -9,7 +9,9 @@
   client that presents that token can read it, so whoever reads Redis finds no live
   token there.
 
-Checking an access token costs one round trip (``EXISTS``). Redis errors become
+Checking an access token costs one round trip (``EXISTS``), or none of its own where an
+identity hands the check to the cart, which sends ``deny_key`` with its command
+(``accounts.identity.base.BaseIdentity.pending_denial``). Redis errors become
 ``IdentityUnavailable``: without the denylist a revoked token cannot be told apart.
 """
 
@@ -45,9 +47,15 @@ def _access_ttl():
     return int(jwt_settings().ACCESS_TOKEN_LIFETIME.total_seconds()) + jwt_settings().LEEWAY + 1
 
 
+def deny_key(jti):
+    """The key (in the Redis of ``REDIS_ALIAS``) that exists while access token ``jti``
+    is denied."""
+    return DENY_PREFIX + jti
+
+
 def is_denied(jti):
     with _redis() as redis:
-        return bool(redis.exists(DENY_PREFIX + jti))
+        return bool(redis.exists(deny_key(jti)))
 
 
 def remember_access(sign_in_id, jti):
@@ -69,7 +77,7 @@ def deny_sign_ins(sign_in_ids):
         jtis = {jti.decode() for group in members.execute() for jti in group}
         writes = redis.pipeline()
         for jti in jtis:
-            writes.set(DENY_PREFIX + jti, 1, ex=_access_ttl())
+            writes.set(deny_key(jti), 1, ex=_access_ttl())
         writes.delete(*keys)
         writes.execute()
 

@@ -35,3 +35,9 @@ class CartLimitExceeded(Exception):
         super().__init__(reason)
         self.reason = reason
         self.current = current
+
+
+class OwnerRevoked(Exception):
+    """A guarded cart command found its check's key: the token that claimed the cart's
+    owner is revoked, and nothing was read or written (``BaseCart.guard``). The cart
+    locator handles it; it never reaches a view."""

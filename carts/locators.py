@@ -5,12 +5,19 @@ backend (``BaseCart.locator_class``); a catalog request never asks it anything, 
 why the catalog stays up when Redis is down. Carts it hands out note the lines' total
 after every read and write (``count``), which the response turns into the header's
 count cookie and the renewal of the guest cookie: no view records it by hand.
+
+A signed-in request's identity may still owe its denylist check
+(``BaseIdentity.pending_denial``): the locator then opens the claimed user's cart with
+the check armed on it (``BaseCart.guard``), so a warm cart view or write is one Redis
+round trip. A revoked token's answer is dropped and the request's real cart (its
+cookies' guest cart, or a 401) is used instead.
 """
 
 from django.conf import settings
 
 from . import tokens
 from .backends import open_cart
+from .exceptions import OwnerRevoked
 
 TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 - a header name, not a secret
 
@@ -47,6 +54,13 @@ class CartLocator:
 
     def cart(self, *, create=False):
         """The request's cart, or None for a guest without one (and not ``create``)."""
+        identity = self.request.identity
+        pending = identity.pending_denial()
+        if pending is not None:
+            backend = open_cart(("user", pending.user_id), request=self.request)
+            counted = CountedCart(backend, self, reopen=lambda: self.cart(create=create))
+            if backend.guard(alias=pending.alias, key=pending.key, answered=counted.answered):
+                return counted
         owner = self.owner(create=create)
         if owner is None:
             self.count = 0  # no cart: nothing in it
@@ -64,15 +78,24 @@ class CartLocator:
         forge.
         """
         identity = self.request.identity
-        if identity.user_id is not None:
+        # A pending check names a user already (its cart is checked with its command).
+        if identity.pending_denial() is not None or identity.user_id is not None:
             return identity.carried_by_cookie
         return not self.request.headers.get(TOKEN_HEADER) and bool(self.request.COOKIES)
 
     def idempotency_scope(self):
         """What an Idempotency-Key of a cart write is scoped to: ``"user:<id>"`` or
         ``"guest:<id>"``, or None for a guest without a cart yet (see
-        ``carts.services.cart_add_once``)."""
-        owner = self.owner()
+        ``carts.services.cart_add_once``); also what the cart's abuse limit counts by.
+
+        While the identity's denylist check is pending, the user its token claims: the
+        signature is good, and nothing is read or written for that scope before the
+        check's answer (``cart_add_once`` sends it with the runner's first command). A
+        revoked token's refused write so counts against that cart's rate limit, for the
+        few minutes the token had left.
+        """
+        pending = self.request.identity.pending_denial()
+        owner = ("user", pending.user_id) if pending is not None else self.owner()
         return f"{owner[0]}:{owner[1]}" if owner is not None else None
 
     # --- Guest tokens ----------------------------------------------------------------------
@@ -181,36 +204,75 @@ class CountedCart:
     knowing about it; other attributes (``max_quantity``, ``owner``...) are the backend's.
     """
 
-    def __init__(self, cart, locator):
+    def __init__(self, cart, locator, *, reopen=None):
         self.backend = cart
         self._locator = locator
+        # While a guard is armed on the backend (the identity's pending check): how to
+        # open the request's real cart should the check find the token revoked.
+        self._reopen = reopen
 
     def __getattr__(self, name):
         return getattr(self.backend, name)
 
     def lines(self):
-        return self._noted(self.backend.lines())
+        return self._noted(self._run(lambda cart: cart.lines(), {}))
 
     def add(self, product_id, quantity, *, limit):
-        return self._noted(self.backend.add(product_id, quantity, limit=limit))
+        return self._noted(self._run(lambda cart: cart.add(product_id, quantity, limit=limit)))
 
     def set(self, product_id, quantity, *, limit):
-        return self._noted(self.backend.set(product_id, quantity, limit=limit))
+        return self._noted(self._run(lambda cart: cart.set(product_id, quantity, limit=limit)))
 
     def remove(self, product_id):
-        return self._noted(self.backend.remove(product_id))
+        return self._noted(self._run(lambda cart: cart.remove(product_id), {}))
 
     def clear(self):
-        self.backend.clear()
+        self._run(lambda cart: cart.clear())
         self._locator.count = 0
 
     def take(self, lines):
-        self.backend.take(lines)
+        self._run(lambda cart: cart.take(lines))
         if self._locator.count is not None:  # what was read before, less what was bought
             self._locator.count = max(0, self._locator.count - sum(lines.values()))
 
     def merge_from(self, other, *, limits):
-        return self.backend.merge_from(other, limits=limits)
+        return self._run(lambda cart: cart.merge_from(other, limits=limits))
+
+    def queue_lines(self, pipe):
+        lines = self.backend.queue_lines(pipe)
+        return lambda replies: self._noted(lines(replies))
+
+    def add_recording(self, product_id, quantity, *, limit, expected, completion):
+        lines, recorded = self.backend.add_recording(
+            product_id, quantity, limit=limit, expected=expected, completion=completion
+        )
+        return self._noted(lines), recorded
+
+    def confirm(self):
+        """Have the identity's pending check made now, if this cart still carries it."""
+        if self._reopen is not None:
+            self.lines()
+
+    def answered(self, denied):
+        """A guard's answer (``BaseCart.guard``): the identity's pending check is settled."""
+        identity = self._locator.request.identity
+        if identity.pending_denial() is not None:  # not asked and answered meanwhile
+            identity.settle_denial(denied)
+        if not denied:
+            self._reopen = None
+
+    def _run(self, operation, empty=None):
+        """``operation(backend)``; if its guard found the token revoked, the same on the
+        request's real cart instead (``empty`` when that is a guest without a cart)."""
+        try:
+            return operation(self.backend)
+        except OwnerRevoked:
+            # The identity has its answer now: a 401 (raised here), or the cookies' guest.
+            cart, self._reopen = self._reopen(), None
+            if cart is None:
+                return empty
+            self.backend = cart.backend
+            return operation(self.backend)
 
     def _noted(self, lines):
         self._locator.count = sum(lines.values())

@@ -13,7 +13,7 @@ from shop.core.exceptions import IdempotencyMismatch, InvalidIdempotencyKey
 
 from . import wording
 from .backends.base import MergeReport
-from .exceptions import CartLimitExceeded, InvalidCartRequest
+from .exceptions import CartLimitExceeded, InvalidCartRequest, OwnerRevoked
 
 # A guest's first add has no cart to scope its key to: it shares one scope with every
 # client, and its replay hands out a cart token, so only an unguessable key may open it.
@@ -90,9 +90,7 @@ def cart_view(*, cart) -> CartView:
 
 
 def cart_add(*, cart, product_id, quantity) -> CartView:
-    if quantity < 1:
-        raise InvalidCartRequest("Add at least 1.", field="quantity")
-    product = _buyable(product_id)
+    product = _addable(product_id, quantity)
     view = _view(_write(cart.add, product, quantity, cart.max_quantity))
     metrics.cart_operation("add")
     return view
@@ -108,6 +106,11 @@ def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Add
     so lands in the same new cart, and a retry that already carries its token replays it
     too. An add that raises (``InvalidCartRequest``) is not recorded, so a corrected
     retry with the same key goes through. The runner's errors as ``run_once`` raises.
+
+    Where the cart's Redis is the runner's, a keyed add is two round trips: the cart is
+    read with the runner's begin (and the identity's pending denylist check with it),
+    and the add records its outcome in the write itself when the cart came out as read
+    plus the add (``BaseCart.add_recording``); else the runner completes as usual.
     """
     scope = carts.idempotency_scope()
     if scope is None:
@@ -118,28 +121,77 @@ def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Add
             )
         scope = FIRST_ADD_SCOPE
     else:
-        scope = f"cart-add:{scope}"
         # The key may have created this very cart (the client kept the token the first
-        # answer gave it): only the holder of that token may replay it.
-        created = idempotency.recorded(scope=FIRST_ADD_SCOPE, key=key, fingerprint=fingerprint)
-        if created is not None and carts.holds_guest_token(created[0].cart_token):
-            added, same_request = created
-            if not same_request:
-                raise IdempotencyMismatch()
-            carts.reissue(added.cart_token)  # the same answer, header too
-            return added, True
-
-    def add():
-        cart = carts.cart(create=True)
-        view = cart_add(cart=cart, product_id=product_id, quantity=quantity)
-        return Added(view=view, cart_token=carts.issued_token)
-
-    added, replayed = idempotency.run_once(
-        scope=scope, key=key, fingerprint=fingerprint, action=add
-    )
+        # answer gave it): only the holder of that token may replay it. Only a guest's
+        # cart can be that cart, so nobody else looks.
+        if scope.startswith("guest:"):
+            created = idempotency.recorded(scope=FIRST_ADD_SCOPE, key=key, fingerprint=fingerprint)
+            if created is not None and carts.holds_guest_token(created[0].cart_token):
+                added, same_request = created
+                if not same_request:
+                    raise IdempotencyMismatch()
+                carts.reissue(added.cart_token)  # the same answer, header too
+                return added, True
+        scope = f"cart-add:{scope}"
+    try:
+        added, replayed = _add_once(carts, scope, key, fingerprint, product_id, quantity)
+    except OwnerRevoked:
+        # The signed-in token was found revoked in the first round trip, before anything
+        # was begun: the identity has its answer now (a 401, or the cookies' guest).
+        return cart_add_once(
+            carts=carts, key=key, fingerprint=fingerprint, product_id=product_id, quantity=quantity
+        )
     if replayed:
         carts.reissue(added.cart_token)
     return added, replayed
+
+
+def _add_once(carts, scope, key, fingerprint, product_id, quantity):
+    """The keyed add of ``cart_add_once`` through the runner, in as few round trips as
+    the cart's backend allows."""
+    request = idempotency.IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint)
+    current = carts.cart()  # guarded while the identity's check is pending; None: a new guest
+    read = {} if current is None else None  # the lines read with begin, when they were
+    send_with = None
+    if current is not None and current.shares_server(idempotency.REDIS_ALIAS):
+        finish = None
+
+        def queue(pipe):
+            nonlocal finish
+            finish = current.queue_lines(pipe)
+
+        def answered(replies):
+            nonlocal read
+            read = finish(replies)  # raises OwnerRevoked for a revoked token
+
+        send_with = (queue, answered)
+    elif current is not None:
+        current.confirm()  # the identity's pending check before any record is read
+
+    def add():
+        cart = carts.cart(create=True)
+        if read is None or not cart.shares_server(idempotency.REDIS_ALIAS):
+            view = cart_add(cart=cart, product_id=product_id, quantity=quantity)
+            return Added(view=view, cart_token=carts.issued_token)
+        product = _addable(product_id, quantity)
+        expected = {**read, product_id: read.get(product_id, 0) + quantity}
+        predicted = Added(view=_view(expected), cart_token=carts.issued_token)
+        try:
+            lines, recorded = cart.add_recording(
+                product.id,
+                quantity,
+                limit=min(product.stock, cart.max_quantity),
+                expected=expected,
+                completion=request.completion(predicted),
+            )
+        except CartLimitExceeded as exc:
+            raise wording.limit_error(exc, product, cart.max_quantity) from exc
+        metrics.cart_operation("add")
+        if recorded:
+            return idempotency.Recorded(predicted)
+        return Added(view=_view(lines), cart_token=carts.issued_token)
+
+    return idempotency.run_once_with(request, action=add, send_with=send_with)
 
 
 def cart_set(*, cart, product_id, quantity) -> CartView:
@@ -185,6 +237,12 @@ def cart_merge(*, guest, user_cart) -> MergeReport:
     report = user_cart.merge_from(guest, limits=limits)
     metrics.cart_operation("merge")
     return report
+
+
+def _addable(product_id, quantity):
+    if quantity < 1:
+        raise InvalidCartRequest("Add at least 1.", field="quantity")
+    return _buyable(product_id)
 
 
 def _buyable(product_id):

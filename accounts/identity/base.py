@@ -29,7 +29,26 @@ with JWT cookies: no second sign-in); ``sign_in`` and ``sign_out`` act on both s
 announce ``user_logged_in`` / ``user_logged_out`` once (Django's ``login()`` on the
 session side announces; the JWT side then only ``adopt``\\ s its pair); ``update`` writes
 both; ``carried_by_cookie`` is true.
+
+A token identity verifies its token's signature at once (CPU only) but may leave the
+denylist lookup, a Redis round trip, to a collaborator that talks to the same Redis
+anyway: ``pending_denial`` hands the check out, ``settle_denial`` takes the answer back
+(the cart sends it with its own command, see ``carts.locators.CartLocator.cart``).
+Asking ``user_id`` meanwhile makes the check on the spot, so nothing acts as the user
+unchecked. Identities without a denylist (sessions) and the bridge never hand one out.
 """
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PendingDenial:
+    """A revocation check an identity has not made yet: the request is ``user_id``'s
+    unless ``key`` exists in the Redis of the cache alias ``alias`` (the denylist)."""
+
+    alias: str
+    key: str
+    user_id: int
 
 
 class BaseIdentity:
@@ -99,3 +118,27 @@ class BaseIdentity:
         Called once per request by the identity middleware; may be a no-op.
         """
         raise NotImplementedError
+
+    # --- A check a collaborator may carry (optional) -----------------------------------
+
+    def pending_denial(self) -> PendingDenial | None:
+        """The denylist check this identity still owes before it may answer ``user_id``,
+        or None: nothing pending (checked already, anonymous, or no denylist at all).
+
+        A collaborator that takes it sends the check in the same round trip as its own
+        command, lets nothing it reads or writes take effect when the key exists (the
+        cart discards the lines it read; its write script refuses to write), and reports
+        the answer with ``settle_denial`` before it uses ``user_id`` or its result. One
+        that does not take it simply asks ``user_id``. The default: nothing pending.
+        """
+        return None
+
+    def settle_denial(self, denied: bool) -> None:
+        """The answer to the check ``pending_denial()`` handed out.
+
+        Not denied: the identity is ``PendingDenial.user_id``'s, with no further lookup.
+        Denied: it behaves exactly as if it had found that itself (JWT cookies: the
+        refresh cookie, else anonymous with the cookies dropped; a Bearer token: a 401 at
+        the next question). Only called after ``pending_denial()`` returned a check.
+        """
+        raise RuntimeError(f"{type(self).__name__} hands out no pending check.")

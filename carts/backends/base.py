@@ -8,10 +8,10 @@ the write, so concurrent writers can never push a cart past them.
 
 from dataclasses import dataclass, field
 
-from ..exceptions import CartLimitExceeded
+from ..exceptions import CartLimitExceeded, OwnerRevoked
 from ..locators import CartLocator
 
-__all__ = ["BaseCart", "CartLimitExceeded", "MergeReport"]
+__all__ = ["BaseCart", "CartLimitExceeded", "MergeReport", "OwnerRevoked"]
 
 
 @dataclass
@@ -89,4 +89,38 @@ class BaseCart:
         can be. Merging an empty or missing cart is a no-op, so a replayed merge changes
         nothing.
         """
+        raise NotImplementedError
+
+    # --- Optional: commands of another Redis alias sent with the cart's ----------------
+    # A backend that cannot (the default) answers False to ``guard`` and
+    # ``shares_server``; callers then send their own commands themselves.
+
+    def guard(self, *, alias: str, key: str, answered) -> bool:
+        """Make the next command (a read or a write) carry a check, in the same round
+        trip: whether ``key`` exists in the Redis of cache alias ``alias`` (the request's
+        access token on the denylist, see ``CartLocator.cart``).
+
+        ``answered(exists)`` gets the answer before anything read is used. If the key
+        exists, nothing is written, what was read is dropped, and ``OwnerRevoked`` is
+        raised. A command that cannot carry it makes the check first, on its own.
+        Returns False, and arms nothing, when this backend cannot do it.
+        """
+        return False
+
+    def shares_server(self, alias: str) -> bool:
+        """Whether the Redis of cache alias ``alias`` is this cart's own, so that its
+        commands may travel with the cart's (``queue_lines``, ``add_recording``)."""
+        return False
+
+    def queue_lines(self, pipe):
+        """Queue this cart's read (and a guard's check) on ``pipe``, a pipeline of an
+        alias that ``shares_server``; returns ``lines(replies)``, which takes the replies
+        of what was queued and gives the lines (or raises ``OwnerRevoked``)."""
+        raise NotImplementedError
+
+    def add_recording(self, product_id, quantity, *, limit, expected, completion):
+        """``add``, and in the same step record a keyed add's outcome
+        (``shop.core.idempotency.Completion``, of an alias that ``shares_server``) if the
+        lines came out as ``expected``; returns ``(lines, recorded)``. Not recorded, the
+        lock stays with the caller, who completes with the real lines."""
         raise NotImplementedError

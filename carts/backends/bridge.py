@@ -174,6 +174,11 @@ class BridgeCart(RedisCart):
             self._mirrored(super().lines())
         return report
 
+    def shares_server(self, alias):
+        # With a session to mirror, every command has steps of its own around it (the
+        # sync before, the mirror after): nothing of another alias rides along then.
+        return self.session is None and super().shares_server(alias)
+
     # --- The mirror ----------------------------------------------------------------------
 
     def _sync(self):

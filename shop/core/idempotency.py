@@ -15,6 +15,11 @@ and answers ``(outcome, replayed)``:
 - An action that finds its work already done by an earlier request (the caller's own
   record, e.g. checkout's unique constraint when Redis lost its records) returns
   ``Replayed(outcome)``: recorded, and answered as a replay.
+- Round trips: begin is one, the action's own, complete is one. A caller whose commands
+  go to this same Redis can save both of the runner's: ``run_once_with`` sends its reads
+  with begin (``send_with``), and its action may record the outcome in its own write
+  script (``IdempotentRequest.completion`` and ``LUA_COMPLETION``) and return
+  ``Recorded(outcome)`` (the cart's keyed add: two round trips in all).
 
 Outcomes are domain objects, never HTTP: an API serialises them (so a replay gives an
 API client the same bytes), a page acts on them. Keys are scoped by the caller (per
@@ -94,6 +99,37 @@ class Replayed:
     outcome: Outcome
 
 
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """Returned by an action whose own write script recorded ``outcome`` and dropped the
+    lock (``IdempotentRequest.completion``): the runner has nothing left to send."""
+
+    outcome: Outcome
+
+
+@dataclasses.dataclass(frozen=True)
+class Completion:
+    """What a caller's script needs to complete a keyed request in its own write: set
+    ``outcome_key`` to ``record`` for ``ttl`` seconds, then drop ``lock_key`` if it still
+    holds ``token`` (``LUA_COMPLETION``'s ``idempotency_complete``)."""
+
+    outcome_key: str
+    lock_key: str
+    record: str
+    ttl: int
+    token: str
+
+
+# Lua for a caller's script that completes a keyed request along with its own write:
+# prepend it and call idempotency_complete(outcome_key, lock_key, record, ttl, token).
+LUA_COMPLETION = """
+local function idempotency_complete(outcome_key, lock_key, record, ttl, token)
+  redis.call('SET', outcome_key, record, 'EX', ttl)
+  if redis.call('GET', lock_key) == token then redis.call('DEL', lock_key) end
+end
+"""
+
+
 def parse_key(request, *, required=False):
     """The request's Idempotency-Key, or None when absent and not ``required``.
 
@@ -131,7 +167,16 @@ def run_once(*, scope, key, fingerprint, action):
     See the module docstring for what is recorded and what is raised.
     """
     request = IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint)
-    stored = request.begin()
+    return run_once_with(request, action=action)
+
+
+def run_once_with(request, *, action, send_with=None):
+    """``run_once`` for an ``IdempotentRequest`` the caller made, so that its action can
+    build ``request.completion(outcome)`` into its own write and return ``Recorded``.
+
+    ``send_with`` goes to ``request.begin`` (the caller's reads in the same round trip).
+    """
+    stored = request.begin(send_with=send_with)
     if stored is not None:
         return _replay(stored)
     try:
@@ -142,6 +187,8 @@ def run_once(*, scope, key, fingerprint, action):
     except BaseException:
         request.release()
         raise
+    if isinstance(result, Recorded):
+        return result.outcome, False
     replayed = isinstance(result, Replayed)
     outcome = result.outcome if replayed else result
     request.complete(outcome)
@@ -181,21 +228,37 @@ class IdempotentRequest:
         self.fingerprint = fingerprint
         self.token = secrets.token_hex(8)
 
-    def begin(self):
+    def begin(self, *, send_with=None):
         """The stored outcome to replay, or None when this request should run.
 
         Raises ``IdempotencyMismatch`` (another request) or ``IdempotencyInProgress``.
+
+        ``send_with`` is ``(queue, answered)`` for a caller whose own commands go to this
+        same Redis (it knows they do): ``queue(pipeline)`` adds them to this round trip,
+        ahead of the runner's, and ``answered(replies)`` gets their replies before
+        anything is decided. If it raises (the caller's request turned out not to be
+        who it claimed), the lock is given back and the exception propagates.
         """
+
         # One round trip: try for the lock and read any outcome together. An outcome
         # read after the lock was won is final (its writer dropped the lock after it).
-        acquired, raw = self._redis(
-            lambda r: (
-                r.pipeline()
-                .set(self.lock_key, self.token, nx=True, ex=settings.IDEMPOTENCY_LOCK_SECONDS)
-                .get(self.outcome_key)
-                .execute()
-            )
-        )
+        def send(r):
+            pipe = r.pipeline()
+            if send_with is not None:
+                send_with[0](pipe)
+            theirs = len(pipe)
+            pipe.set(self.lock_key, self.token, nx=True, ex=settings.IDEMPOTENCY_LOCK_SECONDS)
+            replies = pipe.get(self.outcome_key).execute()
+            return replies[:theirs], replies[theirs:]
+
+        theirs, (acquired, raw) = self._redis(send)
+        if send_with is not None:
+            try:
+                send_with[1](theirs)
+            except BaseException:
+                if acquired:
+                    self.release()
+                raise
         stored = self._decode(raw)
         if stored is not None:
             if acquired:
@@ -212,12 +275,20 @@ class IdempotentRequest:
         """``(outcome, same_request)`` as stored, or None; takes no lock."""
         return self._decode(self._redis(lambda r: r.get(self.outcome_key)))
 
+    def completion(self, outcome):
+        """What recording ``outcome`` and dropping the lock take (``Completion``), for a
+        caller that does it in its own script; ``complete`` does it in a round trip."""
+        return Completion(
+            outcome_key=self.outcome_key,
+            lock_key=self.lock_key,
+            record=self._record(outcome),
+            ttl=settings.IDEMPOTENCY_TTL_SECONDS,
+            token=self.token,
+        )
+
     def complete(self, outcome):
         """Record ``outcome`` and drop the lock."""
-        record = json.dumps(
-            {"fingerprint": self.fingerprint, "kind": outcome.kind, "data": outcome.to_record()},
-            default=str,
-        )
+        record = self._record(outcome)
         self._redis(
             lambda r: (
                 r.pipeline()
@@ -230,6 +301,12 @@ class IdempotentRequest:
     def release(self):
         """Give the key up without recording anything (the request was refused)."""
         self._redis(lambda r: r.eval(RELEASE_OWN_LOCK, 1, self.lock_key, self.token))
+
+    def _record(self, outcome):
+        return json.dumps(
+            {"fingerprint": self.fingerprint, "kind": outcome.kind, "data": outcome.to_record()},
+            default=str,
+        )
 
     def _decode(self, raw):
         if raw is None:
