@@ -2,7 +2,6 @@ import os
 import socket
 
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 
 from .api_errors import OUTAGE_RETRY_AFTER, json_error, outage, public_message
 from .core.http import is_api_request
@@ -17,11 +16,16 @@ class ServedByMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.pid = self.served_by = None
 
     def __call__(self, request):
         response = self.get_response(request)
-        # Read per request: gunicorn forks workers after this middleware may be built.
-        response["X-Served-By"] = f"{socket.gethostname()}:{os.getpid()}"
+        # Built again in each process: gunicorn forks workers after this middleware may
+        # be built, and os.getpid() is cheaper than asking for the host name every time.
+        pid = os.getpid()
+        if pid != self.pid:
+            self.pid, self.served_by = pid, f"{socket.gethostname()}:{pid}"
+        response["X-Served-By"] = self.served_by
         return response
 
 
@@ -58,11 +62,15 @@ class PrivateByDefaultMiddleware:
     page and API answer may carry a cart, an order or a CSRF token.
     """
 
+    # What ``patch_cache_control(response, private=True, no_cache=True)`` writes on a
+    # response without the header, without parsing one first.
+    CACHE_CONTROL = "private, no-cache"
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
-            patch_cache_control(response, private=True, no_cache=True)
+            response["Cache-Control"] = self.CACHE_CONTROL
         return response

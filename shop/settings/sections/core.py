@@ -32,11 +32,12 @@ MIDDLEWARE = [
     "shop.middleware.ServedByMiddleware",
     "shop.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the configured header built once per process, not per response.
+    "shop.core.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag and 304s for every GET, so that cacheable catalog pages revalidate cheaply.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # No ConditionalGetMiddleware: it hashed every GET body for an ETag, private pages
+    # whose CSRF token changes every time included. The catalog sets its own ETag.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
