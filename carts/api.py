@@ -1,5 +1,7 @@
 """The cart API (DESIGN §4) for guests (X-Cart-Token) and signed-in users."""
 
+from decimal import Context, Decimal
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -44,10 +46,45 @@ class CartLineSerializer(serializers.Serializer):
 
 
 class CartSerializer(serializers.Serializer):
+    """The answer's shape, for the OpenAPI schema; ``cart_body`` writes the answers."""
+
     items = CartLineSerializer(many=True, source="lines")
     total_quantity = serializers.IntegerField()
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
     notices = serializers.ListField(child=serializers.CharField())
+
+
+# How DRF's DecimalField(max_digits=12, decimal_places=2) writes an amount: quantized to
+# cents within 12 digits (half-even), as a string.
+CENTS = Decimal("0.01")
+MONEY = Context(prec=12)
+
+
+def _money(amount):
+    return f"{amount.quantize(CENTS, context=MONEY):f}"
+
+
+def cart_body(view):
+    """The JSON body of a cart answer: what ``CartSerializer(view).data`` gives, key for
+    key and byte for byte once rendered, without building a serializer and its fields
+    for every answer (they were a quarter of a cart request's CPU time)."""
+    return {
+        "items": [
+            {
+                "product_id": line.product_id,
+                "slug": line.slug,
+                "name": line.name,
+                "unit_price": _money(line.unit_price),
+                "quantity": line.quantity,
+                "line_total": _money(line.line_total),
+                "image_url": line.image_url,
+            }
+            for line in view.lines
+        ],
+        "total_quantity": view.total_quantity,
+        "subtotal": _money(view.subtotal),
+        "notices": list(view.notices),
+    }
 
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -85,7 +122,7 @@ class CartApiView(APIView):
 
     @staticmethod
     def cart_response(view, status_code=status.HTTP_200_OK):
-        return Response(CartSerializer(view).data, status=status_code)
+        return Response(cart_body(view), status=status_code)
 
 
 @extend_schema(parameters=[TOKEN_PARAMETER])

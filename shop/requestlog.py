@@ -17,8 +17,8 @@ import json
 import logging
 import os
 import re
+import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -27,18 +27,22 @@ from django.utils.functional import SimpleLazyObject, empty
 from .core import metrics
 
 HEADER = "X-Request-ID"
+# The same header read from the WSGI environ, without building ``request.headers``.
+META_KEY = "HTTP_X_REQUEST_ID"
 # What nginx generates (32 hex digits) and what tracing systems send; anything else is
 # replaced, so that no client can write arbitrary text into the logs.
 USABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 logger = logging.getLogger("shop.requests")
+# One encoder for every line: json.dumps(line, default=str) would build one per call.
+encoder = json.JSONEncoder(default=str)
 current_request_id = contextvars.ContextVar("current_request_id", default="-")
 
 
 def request_id_of(request):
-    """The request's usable ``X-Request-ID``, or a new random one."""
-    given = request.headers.get(HEADER, "")
-    return given if USABLE_ID.fullmatch(given) else uuid.uuid4().hex
+    """The request's usable ``X-Request-ID``, or a new random one (32 hex digits)."""
+    given = request.META.get(META_KEY, "")
+    return given if USABLE_ID.fullmatch(given) else secrets.token_hex(16)
 
 
 def known_user_id(request):
@@ -128,7 +132,7 @@ class JSONFormatter(logging.Formatter):
             line["request_id"] = current_request_id.get()
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return encoder.encode(line)
 
 
 class RequestIdFilter(logging.Filter):

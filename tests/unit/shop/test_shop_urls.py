@@ -1,0 +1,58 @@
+"""``{% fixed_url %}`` gives what ``{% url %}`` gives, reversing each name once."""
+
+import pytest
+from django.template import engines
+from django.test import override_settings
+from django.urls import clear_url_caches, set_script_prefix
+
+from shop.templatetags import shop_urls
+
+NAMES = ["catalog:product-list", "carts:cart", "orders:order-list", "accounts:login"]
+
+
+def _render(source):
+    return engines["django"].from_string("{% load shop_urls %}" + source).render({})
+
+
+@pytest.fixture
+def reversals(monkeypatch):
+    made = []
+
+    def counting_reverse(viewname):
+        made.append(viewname)
+        return reverse(viewname)
+
+    reverse = shop_urls.reverse
+    monkeypatch.setattr(shop_urls, "_reversed", {})
+    monkeypatch.setattr(shop_urls, "reverse", counting_reverse)
+    return made
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_url_is_the_url_tags(name, reversals):
+    tag = f"{{% fixed_url '{name}' %}}"
+
+    assert _render(tag) == _render(f"{{% url '{name}' %}}")
+    assert _render(tag * 3) == _render(f"{{% url '{name}' %}}") * 3
+    assert reversals == [name]  # once, however often it is rendered
+
+
+def test_a_script_prefix_has_urls_of_its_own(reversals):
+    plain = _render("{% fixed_url 'carts:cart' %}")
+    set_script_prefix("/shop/")
+    try:
+        prefixed = _render("{% fixed_url 'carts:cart' %}")
+    finally:
+        set_script_prefix("/")
+
+    assert prefixed == "/shop" + plain
+    assert _render("{% fixed_url 'carts:cart' %}") == plain
+    assert len(reversals) == 2
+
+
+def test_another_urlconf_has_urls_of_its_own(reversals):
+    with override_settings(ROOT_URLCONF="tests.unit.shop.prefixed_urls"):
+        clear_url_caches()
+        assert _render("{% fixed_url 'carts:cart' %}") == "/prefixed/cart/"
+    clear_url_caches()
+    assert _render("{% fixed_url 'carts:cart' %}") == "/cart/"
