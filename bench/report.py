@@ -9,6 +9,7 @@ import statistics
 from collections import defaultdict
 
 from . import plots, targets
+from .targets import LEGACY_CARTS
 
 ORDER = ["stateless", "legacy-db", "legacy-cache", "floor"]
 
@@ -89,6 +90,7 @@ def document(results, figures):
     lines += ["", *memory_section(results, figures)]
     lines += ["", *probe_section(results)]
     lines += ["", *scaling_section(results, figures)]
+    lines += ["", *gunicorn_section(results)]
     lines += ["", *hot_paths_section(results, checks)]
     return lines
 
@@ -129,7 +131,18 @@ def setup_section(results):
             else "from `/proc` too, in 10 ms ticks: coarse for Redis's small share"
         )
         + "), over the window, divided by the requests answered in it.",
+        f"- **Memory phase**: {meta['carts']:,} new guest carts through the stateless "
+        f"contender's workers, {min(meta['carts'], LEGACY_CARTS):,} through each legacy one "
+        "(enough to show a per-process session cache culling and the session table's "
+        "bytes per row).",
     ]
+    if results.get("gunicorn"):
+        lines.append(
+            "- **gunicorn settings** (the `gunicorn` phase): the stateless contender on 2 "
+            "workers, sync and gthread with 1, 2 and 4 threads, then without recycling, "
+            "interleaved over the rounds; what `deploy/gunicorn.conf.py` defaults to rests "
+            "on it (see *gunicorn settings* below)."
+        )
     ceiling = driver_ceiling(results)
     if ceiling:
         lines.append(
@@ -479,13 +492,41 @@ def scaling_section(results, figures):
     return lines
 
 
+def gunicorn_section(results):
+    rows = results.get("gunicorn") or []
+    if not rows:
+        return []
+    shapes = {}
+    for row in rows:
+        shapes.setdefault((row["workload"], server_shape(row)), []).append(row)
+    lines = [
+        "## gunicorn settings",
+        "",
+        "The stateless contender under the deployed `deploy/gunicorn.conf.py` with 2 "
+        "workers, one per core here, and each worker class; medians of the rounds, each "
+        "round in brackets.",
+        "",
+        "| workload | server | req/s | p99 ms | server CPU ms/req |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for (workload, shape), found in shapes.items():
+        rps = [r["rps"] for r in found]
+        cpu = [r["cpu_ms_per_request"]["server"] for r in found]
+        lines.append(
+            f"| {workload} | {shape} | {median(rps):,.0f} ({' / '.join(f'{v:,.0f}' for v in rps)})"
+            f" | {fmt(median([r['latency_ms']['p99'] for r in found]))} | "
+            f"{median(cpu):.2f} ({' / '.join(f'{v:.2f}' for v in cpu)}) |"
+        )
+    return lines
+
+
 def server_shape(row):
     if row.get("single_worker_instances"):
         return f"{row['workers']} instances × 1 sync worker, shoppers pinned"
     shape = f"{row['workers']} {row.get('worker_class', 'sync')}"
     if row.get("threads", 1) > 1:
         shape += f" × {row['threads']} threads"
-    if not row.get("recycling", True):
+    if not row.get("recycling", True) or row.get("max_requests") == 0:
         shape += ", recycling off"
     return shape
 

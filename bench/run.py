@@ -11,7 +11,9 @@ Phases, each contender started fresh, driven and stopped in turn:
    are created (worker recycling off, so that a worker lives through it all);
 3. probe: one process per contender loads the WSGI app and counts what each request
    does (``bench.probe``);
-4. scaling: the stateless contender with 1, 2 and 4 workers.
+4. scaling: the stateless contender with 1, 2 and 4 workers;
+5. gunicorn: the stateless contender on 2 workers, sync and gthread with 1, 2 and 4
+   threads, and without recycling (what deploy/gunicorn.conf.py's defaults rest on).
 
 Writes ``<out>/benchmarks.md``, plots in ``<out>/benchmarks/`` and the raw numbers in
 ``bench/results.json`` (or ``--results``).
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,7 @@ import psycopg
 
 from . import report, servers, survival
 from .driver import Plan, drive
+from .targets import LEGACY_CARTS
 
 ROOT = servers.ROOT
 VAR = ROOT / "var" / "bench"
@@ -111,7 +115,11 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--carts", type=int, default=100_000, help="memory phase")
     parser.add_argument("--scaling", default="1,2,4", help="worker counts to scale over")
-    parser.add_argument("--phases", default="throughput,memory,probe,scaling")
+    parser.add_argument(
+        "--phases",
+        default="throughput,memory,probe,scaling,gunicorn",
+        help="comma-separated, in this order; gunicorn: worker classes, threads, recycling",
+    )
     parser.add_argument("--only", default="", help="comma-separated contenders (default all)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
@@ -193,6 +201,7 @@ class Bench:
                 "threads": a.threads,
                 "max_requests": "deploy default (throughput, scaling); 0 (memory)",
             },
+            "deployed_max_requests": runpy.run_path(str(servers.GUNICORN_CONF))["max_requests"],
             "runs": a.runs,
             "seconds": a.seconds,
             "shoppers": a.shoppers,
@@ -499,8 +508,11 @@ class Bench:
         )
         curve = [[0, deployment.worker_rss_mb()]]
         made = 0
+        total = (
+            self.args.carts if contender.name == "stateless" else min(self.args.carts, LEGACY_CARTS)
+        )
         for chunk in range(chunks):
-            target = self.args.carts * (chunk + 1) // chunks
+            target = total * (chunk + 1) // chunks
             result = self.drive(
                 contender,
                 deployment,
@@ -595,6 +607,36 @@ class Bench:
                     self.results["scaling"].append({**shape, **server, **result})
             finally:
                 deployment.stop()
+
+    def gunicorn(self):
+        """The deployed server settings, chosen by measurement: the stateless contender
+        with 2 workers (one per core) as sync workers and as gthread workers with 1, 2
+        and 4 threads, then with recycling off; api-guest and catalog each."""
+        print("gunicorn", flush=True)
+        stateless = next((c for c in self.contenders if c.name == "stateless"), None)
+        if stateless is None:
+            return
+        shapes = [
+            {"worker_class": "sync", "threads": 1},
+            {"worker_class": "gthread", "threads": 1},
+            {"worker_class": "gthread", "threads": 2},
+            {"worker_class": "gthread", "threads": 4},
+            {"worker_class": "gthread", "threads": 4, "max_requests": 0},
+        ]
+        if self.args.quick:  # a smoke run: the two ends are enough
+            shapes = [shapes[0], shapes[3]]
+        for run in range(self.args.runs):
+            for shape in shapes if run % 2 == 0 else shapes[::-1]:
+                deployment = self.deployment(stateless, workers=2, **shape)
+                deployment.start(self.log)
+                try:
+                    for workload in ("api-guest", "catalog"):
+                        result = self.drive(stateless, deployment, workload)
+                        self.results.setdefault("gunicorn", []).append(
+                            {"run": run, "workers": 2, "max_requests": "default", **shape, **result}
+                        )
+                finally:
+                    deployment.stop()
 
 
 WRK_SCRIPT = """

@@ -17,6 +17,11 @@ TARGET_GROWTH_MB = 5.0
 TARGET_CART_LINE_BYTES = 120
 TARGET_TOKEN_BYTES = 300
 FULL_CARTS = 100_000
+# The memory phase makes --carts (FULL_CARTS) carts on the stateless contender, whose
+# target they are, and at most this many on each legacy one: enough to show a per-process
+# session cache culling and the session table's bytes per row. Three times 100,000 new
+# carts, at the 50 to 300 a second this shared machine manages, would add most of an hour.
+LEGACY_CARTS = 20_000
 
 
 def _median(values):
@@ -279,10 +284,22 @@ def worker_rss(results):
             f"{k} (+{v:.1f} MB)" for k, v in heavy
         )
     why += (
-        ". Importing what serving a request does not need only where it is used (the "
-        "object-storage client for uploads, the schema generator for /api/schema/, image "
-        "processing for the admin) would bring it down; the rest is Django, DRF and the "
-        "database and Redis drivers, which every request needs."
+        " (each package measured alone, with what it imports: rows overlap). A serving "
+        "worker no longer imports the S3 client (boto3, botocore, django-storages' backend: "
+        "`shop.core.storage` builds image URLs itself and makes the client on the first "
+        "file read or write) nor Pillow (the admin's upload form imports it); in-process "
+        "that took a warm worker from 101.5 to 91.2 MB. What blocks 1.3× is what every "
+        "request uses: rest_framework and what it imports (about 21 MB on the floor's "
+        "Django), PyJWT with cryptography (about 9 MB: PyJWT loads cryptography's key "
+        "types whenever it is installed, so deferring the refresh path's AES-GCM saves "
+        "nothing), drf_spectacular.openapi (about 5 MB: each `extend_schema` on an API "
+        "view subclasses the schema class when the view's module is imported, so it loads "
+        "with the views; serving /api/schema/ lazily would save only its views, 0.2 MB), "
+        "django-redis and psycopg. What would come closer: the schema annotations out of "
+        "the view modules (drf-spectacular's `OpenApiViewExtension`, in a module only the "
+        "schema view imports), and gunicorn's `preload_app`, which shared about 25 MB per "
+        "worker (PSS 69 to 43 MB) once the metrics directory is prepared before the "
+        "application is imported (deploy/gunicorn.conf.py)."
     )
     return {
         "target": target,
@@ -303,7 +320,8 @@ def rss_growth(results):
     measured = f"{growth:+.1f} MB over {carts:,} carts"
     if cache:
         measured += (
-            f" (legacy-cache: {_mean(cache[-1][1]) - _mean(cache[0][1]):+.1f} MB per worker)"
+            f" (legacy-cache: {_mean(cache[-1][1]) - _mean(cache[0][1]):+.1f} MB per worker "
+            f"over {cache[-1][0]:,})"
         )
     ok = growth < TARGET_GROWTH_MB
     legacy_db = (results.get("memory") or {}).get("legacy-db", {}).get("carts")
@@ -312,7 +330,8 @@ def rss_growth(results):
     if legacy_db:
         why += (
             f" (legacy-db's workers, which keep no cart either, gained "
-            f"{_mean(legacy_db[-1][1]) - _mean(legacy_db[0][1]):+.1f} MB over the same carts)"
+            f"{_mean(legacy_db[-1][1]) - _mean(legacy_db[0][1]):+.1f} MB over "
+            f"{legacy_db[-1][0]:,} carts)"
         )
     if retained:
         why += (
@@ -527,6 +546,8 @@ def hot_path_lines(results):
 
 
 def _gunicorn_lines(results, rows):
+    # The default of deploy/gunicorn.conf.py when the run was made (older runs: 5,000).
+    deployed = results["meta"].get("deployed_max_requests", 5000)
     server = results["meta"]["server"]
     probe = (results.get("probe") or {}).get("stateless", {})
     busiest = max(
@@ -540,8 +561,8 @@ def _gunicorn_lines(results, rows):
     text = (
         f"- **gunicorn worker class, count and recycling.** At {busiest['rps']:,.0f} req/s "
         f"({busiest['workload']}) over {server['workers']} {server['worker_class']} workers, "
-        f"the deployed `max_requests` of about 5,000 recycles each worker every "
-        f"{5000 / max(1, per_worker):,.0f} s"
+        f"the deployed `max_requests` of about {deployed:,} recycles each worker every "
+        f"{deployed / max(1, per_worker):,.0f} s"
     )
     if probe.get("import_cpu_ms"):
         text += (

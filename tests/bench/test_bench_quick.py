@@ -66,6 +66,17 @@ def test_memory_probe_and_scaling_are_measured(quick):
     assert probe["sizes"]["access_token_bytes"] > 0
     assert probe["sizes"]["redis_cart_bytes_by_lines"]
     assert {row["workers"] for row in results["scaling"]} == {1, 2}
+    assert {(row["worker_class"], row["threads"]) for row in results["gunicorn"]} == {
+        ("sync", 1),
+        ("gthread", 4),
+    }
+
+
+def test_memory_phase_makes_the_carts_it_is_asked_for(quick):
+    _, results = quick
+    asked = results["meta"]["carts"]
+    for contender in ("stateless", "legacy-db", "legacy-cache"):
+        assert results["memory"][contender]["carts"][-1][0] >= asked, contender
 
 
 def test_report_has_the_targets_tables_and_plots(quick):
@@ -78,6 +89,7 @@ def test_report_has_the_targets_tables_and_plots(quick):
         "## Memory and sizes",
         "## What one request does",
         "## Scaling",
+        "## gunicorn settings",
         "## The hot paths of #14.4",
     ):
         assert heading in text
