@@ -1,9 +1,11 @@
 """Fixtures shared by every test: the real S3 endpoint, Redis, and app instances."""
 
+import http.client
 import os
 import shutil
 import subprocess
 import sys
+import time
 from urllib.parse import quote, urlsplit
 
 import boto3
@@ -150,11 +152,35 @@ def start_instance(instance_env):
         port = localcluster.free_port()
         process = localcluster.start_instance(port, {**instance_env, **(env or {})}, **options)
         started.append(process)
+        _wait_until_serving(port, process)
         return port, process
 
     yield start
     for process in started:
         localcluster.stop(process)
+
+
+def _wait_until_serving(port, process, timeout=90.0):
+    """Return once a worker of the instance on ``port`` answers HTTP (any status).
+
+    gunicorn's port answers before its workers have imported the app, which takes
+    seconds on a busy machine: a test's first request would spend its timeout waiting
+    for a boot instead of for what it tests. Any answer counts, so an instance whose
+    profile redirects to HTTPS (production) or whose dependencies are down is served.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            connection.getresponse().read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        finally:
+            connection.close()
 
 
 @pytest.fixture
@@ -168,6 +194,8 @@ def start_cluster(instance_env):
             localcluster.free_port(), ports, {**instance_env, **(env or {})}, **options
         )
         started.append(cluster)
+        for instance in cluster.instances:
+            _wait_until_serving(instance.port, instance.process)
         return cluster
 
     yield start
