@@ -34,9 +34,11 @@ def s3_endpoint():
 
 @pytest.fixture(autouse=True)
 def redis():
-    """The tests' Redis database and this process's product summaries, emptied before
-    every test: identity, carts, idempotency records and the catalog version live there."""
+    """The tests' Redis database and this process's product summaries and catalog pages,
+    emptied before every test: identity, carts, idempotency records and the catalog
+    version live there."""
     caches["catalog"].clear()
+    caches["catalog_pages"].clear()
     connection = get_redis_connection("default")
     connection.flushdb()
     return connection

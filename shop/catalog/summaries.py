@@ -6,6 +6,7 @@ catalog version, a counter in Redis bumped whenever a product is saved or delete
 process re-reads the version at most every ``CATALOG_VERSION_SECONDS``, so a warm cart
 view costs no database query and, most of the time, no Redis round trip of its own.
 Prices shown from here are never charged: checkout re-reads them from the database.
+The same version keys the rendered catalog pages (pages.py).
 """
 
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ def catalog_version() -> int:
 
 
 def bump_catalog_version() -> None:
-    """Invalidate every process's summaries; called whenever products change."""
+    """Invalidate every process's summaries and catalog pages; called whenever products
+    or categories change."""
     get_redis_connection(REDIS_ALIAS).incr(VERSION_KEY)
     caches["catalog"].delete("version")  # this process sees the change at once
 

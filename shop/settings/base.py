@@ -112,7 +112,8 @@ REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
 CARTS_REDIS_SENTINEL_MASTER = (
     env.str("CARTS_REDIS_SENTINEL_MASTER", default="") or REDIS_SENTINEL_MASTER
 )
-# Seconds a process keeps a product summary (keyed by the catalog version, see below).
+# Seconds a process keeps a product summary or a rendered catalog listing (both keyed by
+# the catalog version, see below).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=60)
 
 CACHES = {
@@ -125,6 +126,7 @@ CACHES = {
         CARTS_REDIS_URL, sentinel_master=CARTS_REDIS_SENTINEL_MASTER, **REDIS_CONNECTION
     ),
     "catalog": data.catalog_cache(CATALOG_CACHE_SECONDS),
+    "catalog_pages": data.catalog_page_cache(CATALOG_CACHE_SECONDS),
 }
 # Seconds a shared cache (CDN) may serve a catalog page before revalidating it.
 CATALOG_PAGE_MAX_AGE = env.int("CATALOG_PAGE_MAX_AGE", default=60)
