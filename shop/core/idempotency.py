@@ -15,11 +15,9 @@ and answers ``(outcome, replayed)``:
 - An action that finds its work already done by an earlier request (the caller's own
   record, e.g. checkout's unique constraint when Redis lost its records) returns
   ``Replayed(outcome)``: recorded, and answered as a replay.
-- Round trips: begin is one, the action's own, complete is one. A caller whose commands
-  go to this same Redis can save both of the runner's: ``run_once_with`` sends its reads
-  with begin (``send_with``), and its action may record the outcome in its own write
-  script (``IdempotentRequest.completion`` and ``LUA_COMPLETION``) and return
-  ``Recorded(outcome)`` (the cart's keyed add: two round trips in all).
+- Round trips: begin, the action's, complete. A caller on this same Redis may send its
+  reads with begin and record the outcome in its own write script (``run_once_with``,
+  ``IdempotentRequest.completion``): the cart's keyed add is two in all.
 
 Outcomes are domain objects, never HTTP: an API serialises them (so a replay gives an
 API client the same bytes), a page acts on them. Keys are scoped by the caller (per
@@ -101,17 +99,14 @@ class Replayed:
 
 @dataclasses.dataclass(frozen=True)
 class Recorded:
-    """Returned by an action whose own write script recorded ``outcome`` and dropped the
-    lock (``IdempotentRequest.completion``): the runner has nothing left to send."""
+    """Returned by an action whose own script stored ``request.completion(outcome)``."""
 
     outcome: Outcome
 
 
 @dataclasses.dataclass(frozen=True)
 class Completion:
-    """What a caller's script needs to complete a keyed request in its own write: set
-    ``outcome_key`` to ``record`` for ``ttl`` seconds, then drop ``lock_key`` if it still
-    holds ``token`` (``LUA_COMPLETION``'s ``idempotency_complete``)."""
+    """What ``complete`` would send, for a caller's own script (``LUA_COMPLETION``)."""
 
     outcome_key: str
     lock_key: str
@@ -120,8 +115,7 @@ class Completion:
     token: str
 
 
-# Lua for a caller's script that completes a keyed request along with its own write:
-# prepend it and call idempotency_complete(outcome_key, lock_key, record, ttl, token).
+# Prepended to a caller's script: idempotency_complete(outcome_key, lock_key, record, ttl, token).
 LUA_COMPLETION = """
 local function idempotency_complete(outcome_key, lock_key, record, ttl, token)
   redis.call('SET', outcome_key, record, 'EX', ttl)
@@ -171,11 +165,9 @@ def run_once(*, scope, key, fingerprint, action):
 
 
 def run_once_with(request, *, action, send_with=None):
-    """``run_once`` for an ``IdempotentRequest`` the caller made, so that its action can
-    build ``request.completion(outcome)`` into its own write and return ``Recorded``.
-
-    ``send_with`` goes to ``request.begin`` (the caller's reads in the same round trip).
-    """
+    """``run_once`` for a caller's own ``request``, whose action may build
+    ``request.completion(outcome)`` into its write and return ``Recorded``;
+    ``send_with`` goes to ``request.begin``."""
     stored = request.begin(send_with=send_with)
     if stored is not None:
         return _replay(stored)
@@ -233,11 +225,9 @@ class IdempotentRequest:
 
         Raises ``IdempotencyMismatch`` (another request) or ``IdempotencyInProgress``.
 
-        ``send_with`` is ``(queue, answered)`` for a caller whose own commands go to this
-        same Redis (it knows they do): ``queue(pipeline)`` adds them to this round trip,
-        ahead of the runner's, and ``answered(replies)`` gets their replies before
-        anything is decided. If it raises (the caller's request turned out not to be
-        who it claimed), the lock is given back and the exception propagates.
+        ``send_with``: ``(queue, answered)`` for a caller's own commands on this same
+        Redis: ``queue(pipeline)`` adds them ahead of the runner's, ``answered(replies)``
+        gets their replies first; if it raises, the lock is given back.
         """
 
         # One round trip: try for the lock and read any outcome together. An outcome
@@ -276,8 +266,7 @@ class IdempotentRequest:
         return self._decode(self._redis(lambda r: r.get(self.outcome_key)))
 
     def completion(self, outcome):
-        """What recording ``outcome`` and dropping the lock take (``Completion``), for a
-        caller that does it in its own script; ``complete`` does it in a round trip."""
+        """``complete(outcome)`` as a ``Completion`` for a caller's own script."""
         return Completion(
             outcome_key=self.outcome_key,
             lock_key=self.lock_key,
