@@ -166,7 +166,8 @@ def check_storages(app_configs=None, **kwargs):
                     f"STORAGES[{alias!r}] is a FileSystemStorage: an upload lands on one "
                     "instance's disk and is missing (404) on every other.",
                     hint="Copy MEDIA_ROOT to the bucket with `manage.py migrate_media_to_s3`, "
-                    "then name storages.backends.s3.S3Storage (see shop.settings.stateless).",
+                    "then name django-storages' storages.backends.s3.S3Storage (this shop "
+                    "names shop.core.storage.S3Storage, which loads it on first use).",
                     id="stateless.E004",
                 )
             )

@@ -51,7 +51,8 @@ class Command(BaseCommand):
         if not hasattr(storage, "bucket"):
             raise CommandError(
                 "The default storage is not a bucket: run this command with the settings "
-                "that name storages.backends.s3.S3Storage (e.g. shop.settings.stateless)."
+                "that name an S3 storage (django-storages' or shop.core.storage.S3Storage, "
+                "e.g. shop.settings.stateless)."
             )
         root = Path(source or settings.MEDIA_ROOT)
         if not root.is_dir():
