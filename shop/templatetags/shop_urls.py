@@ -9,22 +9,22 @@ gets its own. For names that exist once (no instance namespaces, which ``{% url 
 picks by the request's ``current_app``); escaped like ``{% url %}``'s output.
 """
 
+from functools import lru_cache
+
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
-# (URLconf, script prefix, URL name) -> path. As many entries as names used in
-# templates, per URLconf.
-_reversed = {}
-
 
 @register.simple_tag
 def fixed_url(viewname):
-    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname)
-    try:
-        return _reversed[key]
-    except KeyError:
-        url = _reversed[key] = reverse(viewname)
-        return url
+    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname)
+
+
+# Bounded: the script prefix comes from the server's environ, which a client may reach.
+@lru_cache(maxsize=256)
+def _reversed(urlconf, script_prefix, viewname):
+    """The path of ``viewname`` under the URLconf and script prefix now in effect."""
+    return reverse(viewname)

@@ -23,9 +23,10 @@ def reversals(monkeypatch):
         return reverse(viewname)
 
     reverse = shop_urls.reverse
-    monkeypatch.setattr(shop_urls, "_reversed", {})
+    shop_urls._reversed.cache_clear()
     monkeypatch.setattr(shop_urls, "reverse", counting_reverse)
-    return made
+    yield made
+    shop_urls._reversed.cache_clear()
 
 
 @pytest.mark.parametrize("name", NAMES)
