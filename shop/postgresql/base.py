@@ -17,7 +17,12 @@ A connection that misses its deadline has a command in flight and can never be u
 again: it is closed, the error is a ``django.db.OperationalError`` (a 503 for the API
 and the pages), and the next request connects afresh. Without ``read_timeout`` (or with
 0) the backend behaves exactly like Django's. Not applied to ``OPTIONS["pool"]``.
+
+The health check of a kept-alive connection (``CONN_HEALTH_CHECKS``) asks the socket
+instead of sending Django's ``SELECT 1``: see ``DatabaseWrapper.is_usable``.
 """
+
+import select
 
 import psycopg
 from django.db.backends.postgresql import base
@@ -64,3 +69,23 @@ class _Psycopg:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     Database = _Psycopg()
+
+    def is_usable(self):
+        """Whether the connection is open, without a round trip to the server.
+
+        Between requests a connection has nothing to read: the server speaks only when
+        asked. A server that ends the session (a restart, a failover, an administrator's
+        ``pg_terminate_backend``) sends its error and closes, which makes the idle socket
+        readable; so does a connection the kernel dropped. Either way it is not used
+        again and Django connects afresh. A peer gone without a word (a dead host) is
+        not seen here; the keepalives and timeouts above bound that one.
+        """
+        connection = self.connection
+        if connection is None or connection.closed or connection.broken:
+            return False
+        try:
+            poller = select.poll()
+            poller.register(connection.fileno(), select.POLLIN)
+            return not poller.poll(0)
+        except (OSError, ValueError, psycopg.Error):
+            return False
