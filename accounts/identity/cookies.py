@@ -160,7 +160,9 @@ class JWTCookieIdentity(BaseIdentity):
         """This response signs the browser in with ``pair`` (a ``TokenPair`` just issued),
         and the rest of the request sees its user. Announces nothing."""
         self._resolved, self._new_pair, self._clear = True, pair, False
-        self._token, self._unchecked = AccessToken(pair.access), None
+        # Minted in this request: not verified again (with a short lifetime on a slow
+        # machine it could already be past its expiry; this request still acts on it).
+        self._token, self._unchecked = AccessToken(pair.access, verify=False), None
 
     def access_token(self):
         """The valid access token of this request, or None (anonymous)."""
@@ -184,7 +186,9 @@ class JWTCookieIdentity(BaseIdentity):
             if refresh:
                 try:
                     self._new_pair = services.sign_in_refresh(raw_refresh=refresh)
-                    return services.access_token_validate(self._new_pair.access)
+                    # Issued (or, in the grace window, checked) by sign_in_refresh: this
+                    # request acts on it even if a short lifetime has run out meanwhile.
+                    return AccessToken(self._new_pair.access, verify=False)
                 except InvalidToken:
                     self._new_pair = None
             if access or refresh:
