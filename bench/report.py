@@ -472,7 +472,8 @@ def scaling_section(results, figures):
         "## Scaling",
         "",
         "The stateless contender with more and more sync workers, then with worker "
-        "recycling off, then as deployed by default (gthread, 2 workers × 4 threads), then "
+        "recycling off, then gthread with 2 workers × 4 threads (the `gunicorn` phase below "
+        "compares thread counts), then "
         "in legacy-cache's shape (single-worker instances with each shopper pinned to one, "
         "so that no two workers wait on one socket); the same driver.",
         "",

@@ -585,7 +585,7 @@ class Bench:
         counts = [int(n) for n in self.args.scaling.split(",")]
         shapes = [{"workers": n} for n in counts]
         if not self.args.quick:
-            # Recycling off; the deployed default (gthread, 2 workers, 4 threads).
+            # Recycling off; gthread, 2 workers, 4 threads (the gunicorn phase compares threads).
             # And legacy-cache's shape (single-worker instances, shoppers pinned), which
             # tells how much of its lead is the shape rather than its session store.
             shapes += [

@@ -107,10 +107,14 @@ def html_cart(results, rows):
             f"{_shares(product)}; cart page {cart_page['cpu_ms']:.1f} ms)"
         )
     why += (
-        ". A 2× loop needs the rendering both share cut by more than half: the product page "
-        "rendered once per product and catalog version with only the CSRF token and "
-        "idempotency key filled in per request, and no per-request work on private pages "
-        "that cannot use it (#14.4, first and third items)."
+        ". Both pages are private in both profiles (the add form carries a CSRF token and "
+        "an idempotency key, the header the visitor's own links and messages: "
+        "docs/architecture/storefront.md), so at equal rendering a 2× loop needs the "
+        "session store (its PostgreSQL share above) to be more than half of legacy-db's "
+        "cost per loop. What would come closer, not built yet: the product page's "
+        "non-personal part cached per product and catalog version (Django's `{% cache %}` "
+        "fragment on the per-process pages alias) so that only the form and the header "
+        "render per request, and the cart page's per-line links reversed once."
     )
     return {
         "target": target,
@@ -146,10 +150,18 @@ def _api_why(results, rows):
         )
     return (
         "; ".join(parts)
-        + ". What would reach it: no work on responses that cannot use it (ETag over "
-        "private bodies, the policy header rebuilt per response, URL reversing per request), "
-        "plain dicts instead of serializers on the cart API's output, and one Redis round "
-        "trip per cart request (#14.4, second, third and fifth items)."
+        + ". Done for this target: no ETag over private bodies, the policy header built "
+        "once per process, the base template's links reversed once, the cart API's body "
+        "as a plain dict, no `SELECT 1` before a request's first statement, one Redis round "
+        "trip per signed-in cart read or write. What remains is the machinery every API "
+        "request passes and the floor's bare function view does not: DRF's dispatch "
+        "(content negotiation, parsers, authentication, permission and throttle classes, "
+        "its Request and Response), the shop's middleware (request log and metrics, "
+        "security headers, CSRF, identity, cart locator) and the cart's own work (token "
+        "signature, Redis script, product summaries). Reaching the target would mean "
+        "serving the cart API outside DRF and without the shared middleware, which would "
+        "give up the schema, the one error body, throttling and the request log that "
+        "every other endpoint has."
     )
 
 
@@ -205,15 +217,16 @@ def catalog(results, rows):
     )
     if page:
         why += (
-            f"; in-process {page['cpu_ms']:.1f} ms, {page['sql']} SQL queries, largest shares "
-            f"{_shares(page, 4)}: it is rendered anew for every request although it is the "
-            "same for everyone"
+            f"; in-process a warm request costs {page['cpu_ms']:.2f} ms with {page['sql']} "
+            f"SQL queries (largest shares {_shares(page, 4)}): the page is rendered once per "
+            "process per catalog version and query and answered from memory, or 304 on "
+            "If-None-Match, before any rendering"
         )
     if health:
         why += (
-            f". Rendered once per process per catalog version and query, and answered 304 "
-            f"on If-None-Match before any rendering (#14.4, first item), a repeat request "
-            f"would cost about what `/healthz` costs here ({health['cpu_ms']:.2f} ms in-process)"
+            f". What a warm catalog request still pays is the shop's middleware, which "
+            f"`/healthz` costs alone ({health['cpu_ms']:.2f} ms in-process, against the "
+            "floor view's bare function), and the driver's own share of the two cores"
         )
     return {
         "target": target,
@@ -236,11 +249,12 @@ def signed_in_cart(results):
     ok = api["redis_round_trips"] <= 1 and api["sql"] == 0
     sent = "; ".join(f"`{c}`" for c in api.get("redis_commands", []))
     why = (
-        f"the API read sends {api['redis_round_trips']} separate round trips"
+        f"the API read sends {api['redis_round_trips']} round trips"
         + (f" ({sent})" if sent else "")
-        + ": the identity check (the denylist lookup that makes sign-out immediate) and the "
-        "cart read go one after the other; pipelining them, or one script doing both, makes "
-        "one (#14.4, second item)"
+        + ": the denylist lookup rides with the cart read in one pipeline only when the "
+        "identity hands it to the cart (`BaseIdentity.pending_denial`) and both live on "
+        "one Redis; anything that asks who the user is before the cart makes the lookup "
+        "on its own"
     )
     if "catalog:" in sent:
         why += (
@@ -459,11 +473,12 @@ def projection_lines(results):
         "",
         "Adding instances adds app CPU linearly because no instance holds state; the "
         "bottleneck then moves to the shared stores: Redis first for the cart API (all "
-        "cart traffic lands on one Redis thread), PostgreSQL first for pages that query the "
-        "catalog on every request. Past that point more instances add nothing: the next "
-        "steps are the catalog rendered once per process (PostgreSQL leaves the page path), "
-        "Redis Cluster or separate Redis servers per alias (carts, identity), and read "
-        "replicas for the catalog. CPU measured on a loaded 2-core machine with the driver "
+        "cart traffic lands on one Redis thread), PostgreSQL first for pages that still "
+        "query it on every request (product pages, checkout; the catalog listing is "
+        "rendered once per process and leaves it alone). Past that point more instances "
+        "add nothing: the next steps are separate Redis servers per alias (carts, "
+        "identity) or Redis Cluster, and read replicas for the product pages. CPU measured "
+        "on a loaded 2-core machine with the driver "
         "on the same cores is an upper bound; treat the projection as the shape of the "
         "curve, not a promise.",
     ]
@@ -483,16 +498,18 @@ def hot_path_lines(results):
             f"page costs {catalog_row or 0:.2f} ms of server CPU per request under load and "
             f"{page['cpu_ms']:.2f} ms in-process ({page['sql']} queries; "
             f"{_shares(page, 4)}); `/healthz` through the same middleware costs "
-            f"{health['cpu_ms']:.2f} ms. The gap is what a per-process render cache (and "
-            "304s on If-None-Match) would remove for repeat requests."
+            f"{health['cpu_ms']:.2f} ms. The listing is rendered once per process per "
+            "catalog version and query (`shop/catalog/pages.py`) and a matching "
+            "If-None-Match is a 304 before any rendering; what is left is the middleware."
         )
     product = _probe(results, "stateless", "product page")
     if product:
         lines.append(
             f"  The product page: {product['cpu_ms']:.2f} ms, {product['sql']} "
             f"{'query' if product['sql'] == 1 else 'queries'} "
-            f"({_shares(product)}); its CSRF token and idempotency key are the only personal "
-            "parts."
+            f"({_shares(product)}); it stays private and is rendered per request: its add "
+            "form carries a CSRF token and an idempotency key, and its header the visitor's "
+            "links and messages (docs/architecture/storefront.md)."
         )
     api = _probe(results, "stateless", "signed-in API cart")
     idem = _probe(results, "stateless", "guest API add, Idempotency-Key")
@@ -504,7 +521,13 @@ def hot_path_lines(results):
         if api.get("redis_commands"):
             text += " (" + "; ".join(f"`{c}`" for c in api["redis_commands"]) + ")"
         if idem:
-            text += f"; an idempotent add makes {idem['redis_round_trips']} (target: at most 2)"
+            text += (
+                f"; a guest's idempotent add to an existing cart makes "
+                f"{idem['redis_round_trips']} (target: at most 2; a signed-in one makes 2, "
+                "3 with the cart-write limit on, tests/integration/carts/test_round_trips.py: "
+                "the guest's outcome is looked up before the lock, and the limit's counter "
+                "is a round trip of its own)"
+            )
             if idem.get("redis_commands"):
                 text += " (" + "; ".join(f"`{c}`" for c in idem["redis_commands"]) + ")"
         lines.append(text + ".")

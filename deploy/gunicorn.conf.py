@@ -13,13 +13,14 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8001
 # settings"): on 2 cores, 2 workers served more than 4 (the scaling table), one per core.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # gthread: a slow client or a slow Redis call blocks one thread, not the whole worker.
-# Measured on 2 workers: gthread with 2 or 4 threads spent 10-15 % less server CPU per
-# request than sync (api-guest 5.8 against 6.7 ms, catalog 2.7 against 3.1 ms), as
-# threads overlap their Redis and PostgreSQL waits; gthread with 1 thread was the worst
-# (7.5 ms). 2 and 4 threads measured alike; 4 keep more requests going while one waits
-# on a slow dependency.
+# Measured on 2 workers, in two runs: on a loaded machine gthread with 2 or 4 threads
+# spent 10-15 % less server CPU per request than sync (api-guest 5.9 and 5.8 against
+# 6.7 ms); on a quieter one gthread with 2 threads matched sync (api-guest 412 against
+# 410 req/s, 4.3 against 4.1 ms) while 4 threads cost more (5.0 ms) and doubled p99.
+# 2 threads is the setting both runs support, and keeps a second request going while
+# one waits on a slow dependency.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # A worker silent this long is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, requests in flight get this long to finish before workers are killed.

@@ -27,7 +27,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8000, help="load balancer port")
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="workers per instance")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.stateless")
