@@ -12,18 +12,23 @@ out, only after commit.
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from shop.catalog.models import Product
 from shop.catalog.summaries import bump_catalog_version
 from shop.core import idempotency, metrics
-from shop.core.exceptions import IdempotencyInProgress, IdempotencyMismatch
+from shop.core.exceptions import IdempotencyInProgress, IdempotencyMismatch, IdempotencyUnavailable
 
 from . import emails, payments
 from .exceptions import DuplicateCheckout, EmptyCart, OutOfStock
 from .models import Order, OrderLine
+
+TAKEN_PREFIX = "checkout:taken:"  # + order id: its lines have left the cart
 
 
 @dataclass(frozen=True)
@@ -62,20 +67,25 @@ def checkout_once(
 
     def place():
         existing = Order.objects.filter(user_id=user_id, idempotency_key=key).first()
-        if existing is not None:
-            return idempotency.Replayed(_placed_by(existing, fingerprint))
-        try:
-            order = checkout(
-                user_id=user_id,
-                cart=cart,
-                address=address,
-                idempotency_key=key,
-                fingerprint=fingerprint,
-                payment_method=payment_method,
-            )
-        except DuplicateCheckout as duplicate:
-            return idempotency.Replayed(_placed_by(duplicate.order, fingerprint))
-        return Placed(order_id=order.pk)
+        if existing is None:
+            try:
+                order = checkout(
+                    user_id=user_id,
+                    cart=cart,
+                    address=address,
+                    idempotency_key=key,
+                    fingerprint=fingerprint,
+                    payment_method=payment_method,
+                )
+            except DuplicateCheckout as duplicate:
+                existing = duplicate.order
+            else:
+                return Placed(order_id=order.pk)
+        placed = _placed_by(existing, fingerprint)
+        # The key's order exists but its answer was never recorded: the worker that
+        # placed it may have died before its cart was taken.
+        _take_bought_once(cart, existing.pk, _bought(existing))
+        return idempotency.Replayed(placed)
 
     try:
         placed, replayed = idempotency.run_once(
@@ -89,6 +99,30 @@ def checkout_once(
         raise
     metrics.checkout_outcome("replayed" if replayed else "created")
     return placed, replayed
+
+
+def _bought(order):
+    return {line.product_id: line.quantity for line in order.lines.all() if line.product_id}
+
+
+def _take_bought_once(cart, order_id, lines):
+    """What order ``order_id`` bought leaves ``cart``, once per order.
+
+    Called after the order's commit, and again by a retry of its key that finds the order
+    but no recorded answer (the worker that placed it was killed between the commit and
+    the take). A marker per order in Redis, set first and kept as long as idempotency
+    records, keeps the second call from taking lines the shopper added since.
+    """
+    if cart is None or not lines:
+        return
+    try:
+        first = get_redis_connection(idempotency.REDIS_ALIAS).set(
+            f"{TAKEN_PREFIX}{order_id}", 1, nx=True, ex=settings.IDEMPOTENCY_TTL_SECONDS
+        )
+    except RedisError as exc:
+        raise IdempotencyUnavailable() from exc
+    if first:
+        cart.take(lines)
 
 
 def _placed_by(order, fingerprint):
@@ -127,7 +161,7 @@ def checkout(
     # Only what was bought leaves the cart: a line added in another tab meanwhile stays.
     # The product summaries are not invalidated for stock: they are hints, and checkout
     # re-reads the database; bumping on every order would empty every process's cache.
-    transaction.on_commit(lambda: cart.take(lines), robust=True)
+    transaction.on_commit(lambda: _take_bought_once(cart, order.pk, lines), robust=True)
     transaction.on_commit(lambda: emails.send_order_confirmation(order.pk), robust=True)
     return order
 

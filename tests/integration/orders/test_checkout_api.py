@@ -289,3 +289,42 @@ def test_not_enough_stock_is_a_recorded_answer_replayed_as_it_was(shopper, produ
     assert again.content == first.content and again["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
     assert fresh.status_code == 201  # a new key is a new request
+
+
+def _forget_recorded_answers(redis):
+    """What a worker killed after its commit leaves: the order, and no recorded answer."""
+    redis.delete(*redis.keys("idempotency:*"))
+
+
+def test_a_retry_takes_the_cart_a_killed_worker_left_after_its_commit(
+    shopper, products, redis, django_capture_on_commit_callbacks
+):
+    shopper.add(products["sencha"], 2)
+    with django_capture_on_commit_callbacks(execute=False):  # died before the take
+        first = shopper.checkout(key="k1")
+    _forget_recorded_answers(redis)
+    assert [i["quantity"] for i in shopper.cart()["items"]] == [2]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = shopper.checkout(key="k1")
+
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert shopper.cart()["items"] == []
+    assert Order.objects.count() == 1
+
+
+def test_a_retry_of_a_finished_checkout_leaves_lines_added_since(
+    shopper, products, redis, django_capture_on_commit_callbacks
+):
+    shopper.add(products["sencha"], 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        shopper.checkout(key="k1")
+    shopper.add(products["sencha"], 1)
+    _forget_recorded_answers(redis)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = shopper.checkout(key="k1")
+
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert [i["quantity"] for i in shopper.cart()["items"]] == [1]
