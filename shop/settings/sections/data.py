@@ -141,16 +141,13 @@ def catalog_cache(timeout):
     Hot, non-user data only, keyed by the catalog version kept in Redis, so a product
     saved anywhere is seen everywhere.
     """
-    return {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "catalog",
-        "TIMEOUT": timeout,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-        # Named for `check --tag stateless` and audit_code: the one per-process cache
-        # this project accepts, because nothing in it is about a user.
-        "STATELESS_PER_PROCESS": "product summaries only, the same for every user; "
+    return _per_process_cache(
+        "catalog",
+        timeout,
+        max_entries=5000,
+        holds="product summaries only, the same for every user; "
         "stale for at most TIMEOUT, invalidated by the catalog version in Redis",
-    }
+    )
 
 
 def catalog_page_cache(timeout):
@@ -159,13 +156,24 @@ def catalog_page_cache(timeout):
     Bounded by entry count, not by time alone: a crawler walking every search makes
     the least recently used third go when it is full, a few MB a worker at most.
     """
+    return _per_process_cache(
+        "catalog-pages",
+        timeout,
+        max_entries=300,
+        holds="catalog listings, the same bytes for every visitor; "
+        "keyed by the catalog version in Redis, stale for at most TIMEOUT",
+    )
+
+
+def _per_process_cache(location, timeout, *, max_entries, holds):
     return {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "catalog-pages",
+        "LOCATION": location,
         "TIMEOUT": timeout,
-        "OPTIONS": {"MAX_ENTRIES": 300},
-        "STATELESS_PER_PROCESS": "catalog listings, the same bytes for every visitor; "
-        "keyed by the catalog version in Redis, stale for at most TIMEOUT",
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+        # Named for `check --tag stateless` and audit_code: the per-process caches this
+        # project accepts, because nothing in them is about a user.
+        "STATELESS_PER_PROCESS": holds,
     }
 
 
