@@ -21,11 +21,19 @@ from tests.factories import make_product
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
 
-def _wait_for(condition, timeout, message):
+def _wait_for(condition, timeout, message, process=None):
+    """Wait for ``condition``; ``message`` may be a callable, called when it fails.
+
+    Gives up at once when ``process`` exits meanwhile.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
+        exited = process is not None and process.poll() is not None
+        if exited or time.monotonic() > deadline:
+            time.sleep(0.2)  # what it printed last reaches the message
+            text = message() if callable(message) else message
+            status = f" (exited with {process.returncode})" if exited else ""
+            raise AssertionError(f"{text}{status}")
         time.sleep(0.1)
 
 
@@ -140,14 +148,19 @@ def test_make_run_restarts_a_killed_instance_and_stops_everything_on_sigterm(ins
     reader.start()
     text = lambda: "".join(output)  # noqa: E731
     try:
-        _wait_for(lambda: "Ctrl-C stops everything" in text(), 240, "no banner:\n" + text())
+        _wait_for(
+            lambda: "Ctrl-C stops everything" in text(),
+            240,
+            lambda: "no banner:\n" + text(),
+            runner,
+        )
         victim = int(re.search(r"kill -9 -- -(\d+)", text()).group(1))
         masters = [int(p) for p in re.findall(r"gunicorn master pid (\d+)", text())]
         assert victim in masters and len(masters) == 2
         assert f"http://127.0.0.1:{port}/" in text()
 
         os.killpg(victim, signal.SIGKILL)
-        _wait_for(lambda: "is back (pid" in text(), 30, "not restarted:\n" + text())
+        _wait_for(lambda: "is back (pid" in text(), 30, lambda: "not restarted:\n" + text(), runner)
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
         new_master = int(re.search(r"is back \(pid (\d+)\)", text()).group(1))
 

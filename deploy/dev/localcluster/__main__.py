@@ -42,9 +42,11 @@ def main(argv=None):
     signal.signal(signal.SIGHUP, lambda *_: rolling.set())
     try:
         stops.extend(_storage(settings))
+        print("Migrating the database, collecting static files, seeding the demo…", flush=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_demo")
+        print(f"Starting {args.instances} instances and nginx…", flush=True)
         cluster = Cluster.start(
             args.port,
             range(args.port + 1, args.port + 1 + args.instances),

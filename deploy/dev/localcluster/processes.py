@@ -1,10 +1,13 @@
 """Ports and processes: wait for a port to answer, stop a process group by its pid."""
 
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,11 +26,40 @@ def port_open(port, host="127.0.0.1", timeout=0.2):
         return False
 
 
+# free_port() hands out ports below the kernel's ephemeral range (32768 and up on Linux),
+# where outgoing connections take their local ports: a port picked there could be taken by
+# one in the moment before our server binds it. Each pytest-xdist worker gets a slice of
+# its own, so that parallel test processes never pick the same port either.
+_PORTS_LOW, _PORTS_SLICE, _PORTS_SLICES = 12000, 2500, 8
+_next_port_lock = threading.Lock()
+
+
+def _port_cycle():
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = _PORTS_LOW + (int(worker) % _PORTS_SLICES if worker.isdigit() else 0) * _PORTS_SLICE
+    ports = list(range(low, low + _PORTS_SLICE))
+    start = random.randrange(len(ports))  # two processes of one slice rarely meet
+    return itertools.cycle(ports[start:] + ports[:start])
+
+
+_ports = _port_cycle()
+
+
 def free_port():
-    """A port nothing listens on right now (the kernel's pick)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing is bound to right now, never the same one twice in a row.
+
+    Taken in turn from this process's slice below the ephemeral range (see above).
+    """
+    with _next_port_lock:
+        for _ in range(_PORTS_SLICE):
+            port = next(_ports)
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free port")
 
 
 def wait_for_port(port, process=None, timeout=30.0):
