@@ -38,7 +38,7 @@ def _port_cycle():
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     low = _PORTS_LOW + (int(worker) % _PORTS_SLICES if worker.isdigit() else 0) * _PORTS_SLICE
     ports = list(range(low, low + _PORTS_SLICE))
-    start = random.randrange(len(ports))  # two processes of one slice rarely meet
+    start = random.randrange(len(ports))  # noqa: S311 (two processes of a slice rarely meet)
     return itertools.cycle(ports[start:] + ports[:start])
 
 
