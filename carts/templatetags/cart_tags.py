@@ -8,18 +8,19 @@ import uuid
 
 from django import template
 
-from ..forms import AddToCartForm
-
 register = template.Library()
 
 
 @register.inclusion_tag("carts/_add_to_cart.html", takes_context=True)
 def add_to_cart_form(context, product):
     """The add-to-cart form of ``product``, with a fresh idempotency key: a resubmitted
-    form (double click, reload, retry after a lost response) adds once."""
-    form = AddToCartForm(initial={"product_id": product.pk, "idempotency_key": uuid.uuid4().hex})
+    form (double click, reload, retry after a lost response) adds once.
+
+    Its fields are those of ``carts.forms.AddToCartForm``, which validates the post,
+    written out in the template: a form's widgets render through a template each.
+    """
     return {
-        "form": form,
+        "idempotency_key": uuid.uuid4().hex,
         "product": product,
         "request": context["request"],
         "cart_max_quantity": context["cart_max_quantity"],

@@ -1,4 +1,5 @@
-"""The catalog listing, rendered once per process per catalog version and query.
+"""The catalog listing, rendered once per process per catalog version and query; the
+product page's product, looked up once per process per catalog version.
 
 The listing is the same bytes for every visitor (``cacheable`` in templates/base.html),
 so each process keeps the pages it rendered in ``caches["catalog_pages"]``, a
@@ -18,6 +19,12 @@ The ETag is a hash of the page's bytes, taken once when the page is stored, neve
 request. A hash rather than the version: a version repeats after Redis loses its data,
 and the same version renders other bytes after a deploy or a checkout, and a 304 for
 either would keep a stale page in the visitor's cache.
+
+A product page is private (its add-to-cart form carries the visitor's CSRF token), so
+only what is the same for everyone is kept: the product (``product_detail``) and the
+page's markup around the form (``{% cache %}`` fragments in
+templates/catalog/product_detail.html, on the same alias, keyed by the same version),
+within the same bounds. A missing slug is not kept: anyone can send any number of them.
 """
 
 import hashlib
@@ -29,12 +36,15 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.utils.http import quote_etag
 
+from . import selectors
+from .models import Product
 from .selectors import PAGE_SIZE
 from .summaries import catalog_version
 
 CACHE_ALIAS = "catalog_pages"
 PAGE_PREFIX = "page"
 COUNT_PREFIX = "count"
+PRODUCT_PREFIX = "product"
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,21 @@ def listing_page(*, typed_search: str, filters: dict, page: str | None, render: 
         }
     )
     return cached
+
+
+def product_detail(slug: str) -> tuple[Product, int]:
+    """``(product, catalog version)``: the active product with ``slug``, from this
+    process's copy for the current catalog version; raises ``Product.DoesNotExist``.
+
+    The version keys the page's cached fragments too, so that they change with it.
+    """
+    cache, version = caches[CACHE_ALIAS], catalog_version()
+    key = _key(PRODUCT_PREFIX, version, slug)
+    product = cache.get(key)
+    if product is None:
+        product = selectors.product_get(slug=slug)
+        cache.set(key, product)
+    return product, version
 
 
 def _page_number(count, page):

@@ -66,9 +66,16 @@ def _render_list(request, query, number):
 @cache_control(private=True, no_cache=True)
 def product_detail(request, slug):
     """The product page; private, as its add-to-cart form (the cart's
-    ``{% add_to_cart_form %}``) carries a CSRF token."""
+    ``{% add_to_cart_form %}``) carries a CSRF token. The product and the markup around
+    the form come from this process's copy for the current catalog version (``pages``)."""
     try:
-        product = selectors.product_get(slug=slug)
+        product, version = pages.product_detail(slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    return render(request, "catalog/product_detail.html", {"product": product})
+    context = {
+        "product": product,
+        "catalog_version": version,
+        "fragment_seconds": settings.CATALOG_CACHE_SECONDS,
+        "fragment_cache": pages.CACHE_ALIAS,
+    }
+    return render(request, "catalog/product_detail.html", context)

@@ -2,6 +2,7 @@
 (shop/catalog/pages.py): warm requests query nothing and render nothing, 304s come
 before either, and a product saved anywhere is on the page within the stated bound."""
 
+import re
 import time
 
 import pytest
@@ -249,3 +250,83 @@ def test_nothing_personal_enters_the_cached_page(client, products, redis):
     assert "Welcome" not in body and "data-cart-count></span>" in body
     assert not page.cookies  # the message was not consumed, no identity rotated
     assert "Welcome! Your account is ready." in account.content.decode()
+
+
+# The product page: private, but its product and the markup around the form are kept.
+
+
+FORM_VALUES = re.compile(rb'(name="(?:csrfmiddlewaretoken|idempotency_key)" value=")[^"]+"')
+
+
+def _form_values(page):
+    return [match.group(0) for match in FORM_VALUES.finditer(page)]
+
+
+def test_a_warm_product_page_queries_nothing_and_renders_a_fresh_form(
+    client, products, django_assert_num_queries
+):
+    slug = products[0].slug
+    cold = client.get(f"/products/{slug}/")
+
+    with django_assert_num_queries(0):
+        warm = client.get(f"/products/{slug}/")
+
+    assert warm.status_code == 200 and "private" in warm["Cache-Control"]
+    assert products[0].name in warm.content.decode()
+    # The form's CSRF token and idempotency key are fresh; the rest is the same page.
+    assert len(_form_values(warm.content)) == 2
+    assert _form_values(warm.content) != _form_values(cold.content)
+    assert FORM_VALUES.sub(rb"\1", warm.content) == FORM_VALUES.sub(rb"\1", cold.content)
+
+
+def test_a_product_saved_here_is_on_its_page_at_once(
+    client, products, django_capture_on_commit_callbacks
+):
+    product = products[0]
+    before = client.get(f"/products/{product.slug}/")
+    product.stock, product.description = 0, "Now with a new description."
+    with django_capture_on_commit_callbacks(execute=True):
+        product.save()
+
+    after = client.get(f"/products/{product.slug}/")
+
+    assert "Out of stock" not in before.content.decode()
+    assert "Out of stock" in after.content.decode()
+    assert "Now with a new description." in after.content.decode()
+    assert b"disabled" in after.content  # the form follows the same product
+
+
+def test_a_product_saved_elsewhere_is_on_its_page_within_the_version_interval(
+    client, products, settings
+):
+    settings.CATALOG_VERSION_SECONDS = 0.2
+    caches["catalog"].clear()
+    product = products[0]
+    client.get(f"/products/{product.slug}/")
+    Product.objects.filter(pk=product.pk).update(stock=2)
+    get_redis_connection(REDIS_ALIAS).incr(VERSION_KEY)
+
+    time.sleep(0.3)
+    after = client.get(f"/products/{product.slug}/")
+
+    assert "Only 2 left" in after.content.decode()
+
+
+def test_a_product_taken_off_sale_is_a_404_once_the_version_moves(
+    client, products, django_capture_on_commit_callbacks
+):
+    product = products[0]
+    assert client.get(f"/products/{product.slug}/").status_code == 200
+    product.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        product.save()
+
+    assert client.get(f"/products/{product.slug}/").status_code == 404
+
+
+def test_unknown_products_are_not_kept(client, products):
+    before = len(caches["catalog_pages"]._cache)
+    for number in range(5):
+        assert client.get(f"/products/no-such-{number}/").status_code == 404
+
+    assert len(caches["catalog_pages"]._cache) == before
