@@ -151,16 +151,18 @@ def catalog_cache(timeout):
 
 
 def catalog_page_cache(timeout):
-    """The per-process cache of rendered catalog listings (shop/catalog/pages.py).
+    """The per-process cache of rendered catalog listings and of the product pages'
+    products and shared fragments (shop/catalog/pages.py).
 
-    Bounded by entry count, not by time alone: a crawler walking every search makes
-    the least recently used third go when it is full, a few MB a worker at most.
+    Bounded by entry count, not by time alone: a crawler walking every search or every
+    product makes the least recently used third go when it is full, a few MB a worker
+    at most.
     """
     return _per_process_cache(
         "catalog-pages",
         timeout,
         max_entries=300,
-        holds="catalog listings, the same bytes for every visitor; "
+        holds="catalog listings and product-page parts, the same for every visitor; "
         "keyed by the catalog version in Redis, stale for at most TIMEOUT",
     )
 
