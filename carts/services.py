@@ -113,6 +113,7 @@ def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Add
     plus the add (``BaseCart.add_recording``); else the runner completes as usual.
     """
     scope = carts.idempotency_scope()
+    first_add = None
     if scope is None:
         if len(key) < FIRST_ADD_MIN_KEY_LENGTH:
             raise InvalidIdempotencyKey(
@@ -123,18 +124,22 @@ def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Add
     else:
         # The key may have created this very cart (the client kept the token the first
         # answer gave it): only the holder of that token may replay it. Only a guest's
-        # cart can be that cart, so nobody else looks.
+        # cart can be that cart, so nobody else looks; the record is read with begin.
         if scope.startswith("guest:"):
-            created = idempotency.recorded(scope=FIRST_ADD_SCOPE, key=key, fingerprint=fingerprint)
-            if created is not None and carts.holds_guest_token(created[0].cart_token):
-                added, same_request = created
-                if not same_request:
-                    raise IdempotencyMismatch()
-                carts.reissue(added.cart_token)  # the same answer, header too
-                return added, True
+            first_add = idempotency.IdempotentRequest(
+                scope=FIRST_ADD_SCOPE, key=key, fingerprint=fingerprint
+            )
         scope = f"cart-add:{scope}"
     try:
-        added, replayed = _add_once(carts, scope, key, fingerprint, product_id, quantity)
+        added, replayed = _add_once(
+            carts, scope, key, fingerprint, product_id, quantity, first_add=first_add
+        )
+    except _CreatedByThisKey as created:
+        added, same_request = created.stored
+        if not same_request:
+            raise IdempotencyMismatch() from None
+        carts.reissue(added.cart_token)  # the same answer, header too
+        return added, True
     except OwnerRevoked:
         # The signed-in token was found revoked in the first round trip, before anything
         # was begun: the identity has its answer now (a 401, or the cookies' guest).
@@ -146,27 +151,49 @@ def cart_add_once(*, carts, key, fingerprint, product_id, quantity) -> tuple[Add
     return added, replayed
 
 
-def _add_once(carts, scope, key, fingerprint, product_id, quantity):
+class _CreatedByThisKey(Exception):
+    """The key's first add created the request's guest cart: replay ``stored``."""
+
+    def __init__(self, stored):
+        super().__init__()
+        self.stored = stored
+
+
+def _add_once(carts, scope, key, fingerprint, product_id, quantity, *, first_add=None):
     """The keyed add of ``cart_add_once`` through the runner, in as few round trips as
-    the cart's backend allows."""
+    the cart's backend allows. ``first_add``: the guest's first-add record to look at
+    first; raises ``_CreatedByThisKey`` when it created the request's cart."""
+
+    def created_here(stored):
+        if stored is not None and carts.holds_guest_token(stored[0].cart_token):
+            raise _CreatedByThisKey(stored)
+
     request = idempotency.IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint)
     current = carts.cart()  # guarded while the identity's check is pending; None: a new guest
     read = {} if current is None else None  # the lines read with begin, when they were
     send_with = None
     if current is not None and current.shares_server(idempotency.REDIS_ALIAS):
-        finish = None
+        finish = first_add_stored = None
 
         def queue(pipe):
-            nonlocal finish
+            nonlocal finish, first_add_stored
+            if first_add is not None:
+                first_add_stored = first_add.queue_peek(pipe)
             finish = current.queue_lines(pipe)
 
         def answered(replies):
             nonlocal read
+            if first_add is not None:  # its one reply first (the lock is given back)
+                created_here(first_add_stored(replies[0]))
+                replies = replies[1:]
             read = finish(replies)  # raises OwnerRevoked for a revoked token
 
         send_with = (queue, answered)
-    elif current is not None:
-        current.confirm()  # the identity's pending check before any record is read
+    else:
+        if current is not None:
+            current.confirm()  # the identity's pending check before any record is read
+        if first_add is not None:
+            created_here(first_add.peek())
 
     def add():
         cart = carts.cart(create=True)

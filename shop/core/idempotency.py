@@ -187,12 +187,6 @@ def run_once_with(request, *, action, send_with=None):
     return outcome, replayed
 
 
-def recorded(*, scope, key, fingerprint):
-    """``(outcome, same_request)`` stored for (scope, key) whatever request it answered,
-    or None; takes no lock. ``same_request`` says whether ``fingerprint`` matches."""
-    return IdempotentRequest(scope=scope, key=key, fingerprint=fingerprint).peek()
-
-
 def _replay(outcome):
     if isinstance(outcome, Refusal):
         outcome.replayed = True
@@ -262,8 +256,15 @@ class IdempotentRequest:
         return None
 
     def peek(self):
-        """``(outcome, same_request)`` as stored, or None; takes no lock."""
+        """``(outcome, same_request)`` stored for this scope and key whatever request it
+        answered, or None; takes no lock. ``same_request``: the fingerprint matches."""
         return self._decode(self._redis(lambda r: r.get(self.outcome_key)))
+
+    def queue_peek(self, pipe):
+        """``peek()`` queued on ``pipe`` (of ``REDIS_ALIAS``), for a caller's own round
+        trip; returns ``stored(reply)``, which gives what ``peek()`` would."""
+        pipe.get(self.outcome_key)
+        return self._decode
 
     def completion(self, outcome):
         """``complete(outcome)`` as a ``Completion`` for a caller's own script."""

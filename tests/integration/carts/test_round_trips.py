@@ -3,8 +3,9 @@
 A round trip is one packet of commands sent on a Redis connection (a command, a
 pipeline, a script): counted where redis-py sends them, as bench/probe.py does. A
 signed-in request's denylist check travels with the cart's command (one round trip for
-a warm view or write), a keyed add with the runner's (two in all); a revoked token
-still never reads or writes the user's cart.
+a warm view or write), a keyed add with the runner's (two in all, a guest's too: the
+record of a first add its key may have made rides along); a revoked token still never
+reads or writes the user's cart.
 """
 
 import pytest
@@ -210,6 +211,33 @@ def test_a_guests_idempotent_first_add_is_two_round_trips(products, round_trips)
     # ... and the retry of a lost answer lands in the cart it created.
     retry = add(client, products["plenty"], HTTP_IDEMPOTENCY_KEY=KEY)
     assert retry["X-Cart-Token"] == first["X-Cart-Token"] and retry.content == first.content
+
+
+def test_a_guests_idempotent_add_to_their_cart_is_two_round_trips(
+    products, round_trips, no_cart_write_limit
+):
+    # The record of a first add this key may have made travels with begin.
+    client = Client(HTTP_X_CART_TOKEN="")
+    token = add(client, products["few"], HTTP_IDEMPOTENCY_KEY=KEY[::-1])["X-Cart-Token"]
+    guest = Client(HTTP_X_CART_TOKEN=token)
+    add(guest, products["few"], HTTP_IDEMPOTENCY_KEY="warm-up")
+
+    with round_trips:
+        first = add(guest, products["plenty"], 2, HTTP_IDEMPOTENCY_KEY=KEY)
+    first_count = round_trips.count
+    again = add(guest, products["plenty"], 2, HTTP_IDEMPOTENCY_KEY=KEY)
+    # The key that created the cart still replays its first answer to the token's holder.
+    created = add(guest, products["few"], HTTP_IDEMPOTENCY_KEY=KEY[::-1])
+
+    assert first.status_code == 200 and first_count == 2
+    assert quantities(first.json()) == {products["few"].pk: 2, products["plenty"].pk: 2}
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert created["Idempotent-Replayed"] == "true" and created["X-Cart-Token"] == token
+    assert quantities(created.json()) == {products["few"].pk: 1}
+    assert quantities(guest.get("/api/v1/cart/").json()) == {
+        products["few"].pk: 2,
+        products["plenty"].pk: 2,
+    }
 
 
 def test_an_add_that_another_write_overtook_is_still_recorded_right(
