@@ -14,6 +14,7 @@ Prints one JSON object.
 """
 
 import cProfile
+import html
 import io
 import json
 import os
@@ -398,6 +399,28 @@ class Guest:
         return check(self.client.request("GET", "/api/v1/cart/", headers=self.token), 200)
 
 
+class HtmlShopper:
+    """A guest in a browser doing the html-cart workload's loop in-process: product page,
+    the add form (302), the cart page; a new cookie jar every 20 loops, as ``Guest``."""
+
+    def __init__(self, app, context):
+        self.app, self.context = app, context
+        self.loops = 0
+
+    def loop(self):
+        if self.loops % 20 == 0:
+            self.client = WsgiClient(self.app)
+        product = self.context["products"][self.loops % 3]
+        self.loops += 1
+        page = check(self.client.request("GET", f"/products/{product['slug']}/"), 200)
+        fields = form_fields(page["body"].decode(), "product_id")
+        check(self.client.request("POST", "/cart/add/", form={**fields, "quantity": "1"}), 302)
+        cart = check(self.client.request("GET", "/cart/"), 200)
+        if html.escape(product["name"]).encode() not in cart["body"]:
+            raise RuntimeError("the cart page does not show what was added")
+        return cart
+
+
 def shop_kinds(app, context):
     product = context["products"][0]
     item = {"product_id": product["id"], "quantity": 1}
@@ -428,6 +451,9 @@ def shop_kinds(app, context):
     add_form = form_fields(page["body"].decode(), "product_id")
     check(browser.request("POST", "/cart/add/", form={**add_form, "quantity": "1"}), 302)
     anonymous = WsgiClient(app)
+    html_shopper = HtmlShopper(app, context)
+    for _ in range(3):  # every product it cycles over warm (the other kinds warm twice)
+        html_shopper.loop()
     return {
         "healthz": lambda: check(anonymous.request("GET", "/healthz"), 200),
         "catalog page": lambda: check(anonymous.request("GET", "/"), 200),
@@ -439,6 +465,7 @@ def shop_kinds(app, context):
         "guest API add, Idempotency-Key": idempotent.add,
         "signed-in API cart": lambda: check(api_user.request("GET", "/api/v1/cart/"), 200),
         "signed-in cart page": lambda: check(browser.request("GET", "/cart/"), 200),
+        "guest HTML cart loop (3 requests)": html_shopper.loop,
     }, (browser, api_user)
 
 

@@ -234,12 +234,6 @@ class Bench:
             "JWT_ACCESS_LIFETIME": "3600",
             "LOGIN_FAILURES_PER_ADDRESS": "1000000",
             "LOGIN_FAILURES_PER_EMAIL": "1000000",
-            # The load is the abuse limits' worst case (one shopper, one cart, many
-            # checkouts a minute): they are off (empty), as a load test's own setting.
-            "RATE_LIMIT_CART_WRITES": "",
-            "RATE_LIMIT_CHECKOUT": "",
-            "RATE_LIMIT_REGISTER": "",
-            "RATE_LIMIT_REFRESH": "",
             # Order confirmations go nowhere (in production: an SMTP server elsewhere).
             "EMAIL_URL": "dummymail://",
             # Abuse limits stay on (their Redis counting is part of a request's cost) at rates

@@ -1,12 +1,15 @@
-"""``{% fixed_url "name" %}``: ``{% url "name" %}`` for a URL without arguments,
-reversed once per process instead of on every render.
+"""``{% fixed_url "name" arg... %}``: ``{% url "name" arg... %}``, each URL reversed
+once per process instead of on every render.
 
-The header of every page links to the same six URLs, and ``{% url %}`` walks the
+The header of every page links to the same six URLs, and a cart page to three per
+line (the product, its quantity form, its remove form); ``{% url %}`` walks the
 resolver for each of them on every page (about a tenth of a page's rendering). A URL
-without arguments only changes with the URLconf and the script prefix, so it is kept
-under those: a test that overrides ``ROOT_URLCONF`` or a deployment under a path prefix
-gets its own. For names that exist once (no instance namespaces, which ``{% url %}``
-picks by the request's ``current_app``); escaped like ``{% url %}``'s output.
+only changes with its name and arguments, the URLconf and the script prefix, so it is
+kept under those: a test that overrides ``ROOT_URLCONF`` or a deployment under a path
+prefix gets its own. For names that exist once (no instance namespaces, which
+``{% url %}`` picks by the request's ``current_app``) and positional arguments of the
+catalog's own (product ids and slugs, a few thousand at most); escaped like
+``{% url %}``'s output.
 """
 
 from functools import lru_cache
@@ -19,12 +22,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def fixed_url(viewname):
-    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname)
+def fixed_url(viewname, *args):
+    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, args)
 
 
-# Bounded: the script prefix comes from the server's environ, which a client may reach.
-@lru_cache(maxsize=256)
-def _reversed(urlconf, script_prefix, viewname):
-    """The path of ``viewname`` under the URLconf and script prefix now in effect."""
-    return reverse(viewname)
+# Bounded: the script prefix comes from the server's environ, which a client may reach,
+# and the arguments from what a page shows (a cart's products).
+@lru_cache(maxsize=4096)
+def _reversed(urlconf, script_prefix, viewname, args):
+    """The path of ``viewname(*args)`` under the URLconf and script prefix in effect."""
+    return reverse(viewname, args=args or None)

@@ -18,9 +18,9 @@ def _render(source):
 def reversals(monkeypatch):
     made = []
 
-    def counting_reverse(viewname):
-        made.append(viewname)
-        return reverse(viewname)
+    def counting_reverse(viewname, args=None):
+        made.append(viewname if args is None else (viewname, *args))
+        return reverse(viewname, args=args)
 
     reverse = shop_urls.reverse
     shop_urls._reversed.cache_clear()
@@ -36,6 +36,24 @@ def test_the_url_is_the_url_tags(name, reversals):
     assert _render(tag) == _render(f"{{% url '{name}' %}}")
     assert _render(tag * 3) == _render(f"{{% url '{name}' %}}") * 3
     assert reversals == [name]  # once, however often it is rendered
+
+
+def test_a_url_with_arguments_is_the_url_tags_once_per_arguments(reversals):
+    tag = "{% fixed_url 'carts:set-quantity' id %}{% fixed_url 'catalog:product-detail' slug %}"
+    plain = "{% url 'carts:set-quantity' id %}{% url 'catalog:product-detail' slug %}"
+
+    def render(source, **context):
+        return engines["django"].from_string("{% load shop_urls %}" + source).render(context)
+
+    assert render(tag, id=7, slug="sencha") == render(plain, id=7, slug="sencha")
+    assert render(tag, id=7, slug="sencha") == "/cart/items/7//products/sencha/"
+    assert render(tag, id=8, slug="matcha") == render(plain, id=8, slug="matcha")
+    assert reversals == [
+        ("carts:set-quantity", 7),
+        ("catalog:product-detail", "sencha"),
+        ("carts:set-quantity", 8),
+        ("catalog:product-detail", "matcha"),
+    ]
 
 
 def test_a_script_prefix_has_urls_of_its_own(reversals):
