@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -27,22 +29,39 @@ def product_list(request):
     version (``pages``), public for ``CATALOG_PAGE_MAX_AGE``, and a matching
     ``If-None-Match`` is a 304 before anything is rendered or queried.
     """
-    query = CatalogQueryForm(request.GET)
-    if not query.is_valid():
-        response, _ = _render_list(request, query, request.GET.get("page"))
-        return response
+    if request.GET:
+        query = CatalogQueryForm(request.GET)
+        if not query.is_valid():
+            response, _ = _render_list(request, query, request.GET.get("page"))
+            return response
+        filters = query.cleaned_data
+    else:  # the front page, which most visitors see first: no form to build
+        query, filters = None, _front_page_filters()
     page = pages.listing_page(
         # What the header's search box shows: ``request.GET.search`` (the last value).
         typed_search=request.GET.get("search") or "",
-        filters=query.cleaned_data,
+        filters=filters,
         page=request.GET.get("page"),
-        render=lambda number: _render_list(request, query, number),
+        render=lambda number: _render_list(request, query or CatalogQueryForm(request.GET), number),
     )
     response = page.response()
     # The same page for every visitor, so a CDN may keep it briefly and revalidate it.
     patch_cache_control(response, public=True, max_age=settings.CATALOG_PAGE_MAX_AGE)
     # Django's conditional GET: 304 (with this response's Cache-Control and ETag) or None.
     return get_conditional_response(request, etag=page.etag, response=response) or response
+
+
+def _front_page_filters():
+    """What the form makes of an empty query string (valid: every field is optional),
+    worked out once per process; a copy, as a form's ``cleaned_data`` is."""
+    return dict(_empty_query_filters())
+
+
+@functools.cache
+def _empty_query_filters():
+    query = CatalogQueryForm({})
+    query.is_valid()
+    return query.cleaned_data
 
 
 def _render_list(request, query, number):

@@ -71,6 +71,17 @@ def test_a_cached_page_is_the_bytes_and_headers_of_a_fresh_render(client, produc
     assert "public" in warm["Cache-Control"] and "max-age=60" in warm["Cache-Control"]
 
 
+def test_the_front_page_is_the_page_of_its_query_through_the_form(client, products):
+    # No query string skips the form (its meaning is worked out once per process).
+    front = fresh(client, "/")
+    spelled_out = fresh(client, "/?page=1&sort=")
+
+    assert front.status_code == spelled_out.status_code == 200
+    assert front.content == spelled_out.content
+    assert front["ETag"] == spelled_out["ETag"]
+    assert front.content.decode().index("Tea 00") < front.content.decode().index("Tea 01")
+
+
 def test_a_matching_if_none_match_is_a_304_before_any_rendering_or_query(
     client, products, rendered, django_assert_num_queries
 ):
