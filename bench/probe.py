@@ -14,11 +14,11 @@ Prints one JSON object.
 """
 
 import cProfile
-import html
 import io
 import json
 import os
 import pstats
+import random
 import resource
 import sys
 import time
@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.web import CookieJar, form_fields  # noqa: E402 - the path first
+from bench.web import CookieJar, cart_page_quantities, form_fields  # noqa: E402 - the path first
+from bench.workloads import CART_LOOPS  # noqa: E402
 
 PROFILE_REPEATS = 60
 
@@ -400,23 +401,33 @@ class Guest:
 
 
 class HtmlShopper:
-    """A guest in a browser doing the html-cart workload's loop in-process: product page,
-    the add form (302), the cart page; a new cookie jar every 20 loops, as ``Guest``."""
+    """A guest in a browser doing the html-cart workload's loop in-process, as the
+    driver's shoppers do: product page, the add form (302), the cart page, a random
+    product each time and a new visitor every ``CART_LOOPS`` loops (carts of up to 20
+    lines, about 10 on average); the cart page is checked against what was added."""
 
     def __init__(self, app, context):
-        self.app, self.context = app, context
+        self.app, self.products = app, context["products"]
+        self.random = random.Random(14)
         self.loops = 0
 
-    def loop(self):
-        if self.loops % 20 == 0:
-            self.client = WsgiClient(self.app)
-        product = self.context["products"][self.loops % 3]
+    def warm(self):
+        """Every product's page and cart line rendered once (per-process copies)."""
+        for product in self.products:
+            self.loop(product)
+        self.loops = 0
+
+    def loop(self, product=None):
+        if self.loops % CART_LOOPS == 0:
+            self.client, self.cart = WsgiClient(self.app), Counter()
+        product = product or self.products[self.random.randrange(len(self.products))]
         self.loops += 1
         page = check(self.client.request("GET", f"/products/{product['slug']}/"), 200)
         fields = form_fields(page["body"].decode(), "product_id")
         check(self.client.request("POST", "/cart/add/", form={**fields, "quantity": "1"}), 302)
+        self.cart[product["id"]] += 1
         cart = check(self.client.request("GET", "/cart/"), 200)
-        if html.escape(product["name"]).encode() not in cart["body"]:
+        if cart_page_quantities(cart["body"].decode()) != dict(self.cart):
             raise RuntimeError("the cart page does not show what was added")
         return cart
 
@@ -452,8 +463,7 @@ def shop_kinds(app, context):
     check(browser.request("POST", "/cart/add/", form={**add_form, "quantity": "1"}), 302)
     anonymous = WsgiClient(app)
     html_shopper = HtmlShopper(app, context)
-    for _ in range(3):  # every product it cycles over warm (the other kinds warm twice)
-        html_shopper.loop()
+    html_shopper.warm()
     return {
         "healthz": lambda: check(anonymous.request("GET", "/healthz"), 200),
         "catalog page": lambda: check(anonymous.request("GET", "/"), 200),

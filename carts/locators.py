@@ -36,6 +36,7 @@ class CartLocator:
         self.issued_token = None  # a token this response hands out
         self.forget_guest_token = False  # this response drops the guest cookie
         self.count = None  # the lines' total after this request's last read or write
+        self._read = None  # (token, the id it names) of the last guest_id()
 
     # --- Which cart ----------------------------------------------------------------------
 
@@ -107,8 +108,12 @@ class CartLocator:
         )
 
     def guest_id(self):
-        """The id in the token issued now or sent, or None (missing or tampered)."""
-        return tokens.read(self.issued_token or self.guest_token())
+        """The id in the token issued now or sent, or None (missing or tampered); a
+        request asks several times, and the signature is checked once per token."""
+        token = self.issued_token or self.guest_token()
+        if self._read is None or self._read[0] != token:
+            self._read = (token, tokens.read(token))
+        return self._read[1]
 
     def holds_guest_token(self, token):
         """Whether this request works on the guest cart ``token`` names."""
