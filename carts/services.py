@@ -4,7 +4,7 @@ Carts store product ids and quantities only. Names, prices and stock come from t
 catalog's product summaries; checkout re-reads prices and stock from the database.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shop.catalog.summaries import summaries
@@ -60,7 +60,9 @@ class Added(idempotency.Outcome):
     cart_token: str | None = None
 
     def to_record(self):
-        return {"view": asdict(self.view), "cart_token": self.cart_token}
+        # What ``asdict(self.view)`` gives, without its recursive deep copy (flat lines).
+        view = {"lines": [dict(vars(line)) for line in self.view.lines]}
+        return {"view": {**view, "notices": list(self.view.notices)}, "cart_token": self.cart_token}
 
     @classmethod
     def from_record(cls, data):
