@@ -8,7 +8,7 @@ so that a re-run on another machine or after a change explains itself.
 import statistics
 from collections import defaultdict
 
-from . import plots, targets
+from . import history, plots, targets
 from .targets import LEGACY_CARTS
 
 ORDER = ["stateless", "legacy-db", "legacy-cache", "floor"]
@@ -92,6 +92,7 @@ def document(results, figures):
     lines += ["", *scaling_section(results, figures)]
     lines += ["", *gunicorn_section(results)]
     lines += ["", *hot_paths_section(results, checks)]
+    lines += ["", *history_section(results)]
     return lines
 
 
@@ -538,3 +539,80 @@ def hot_paths_section(results, checks):
         "",
         *targets.hot_path_lines(results),
     ]
+
+
+# What the before-and-after table sets side by side, run by run.
+LOAD_RATIOS = [
+    (
+        "HTML cart loop: stateless ÷ legacy-db loops/s",
+        "stateless html-cart",
+        "legacy-db html-cart",
+        "loops_per_s",
+    ),
+    ("API guest cart loop: stateless ÷ floor req/s", "stateless api-guest", "floor floor", "rps"),
+    (
+        "API guest cart loop: server CPU per request ÷ floor's",
+        "stateless api-guest",
+        "floor floor",
+        "cpu_ms",
+    ),
+    ("catalog page: stateless ÷ floor req/s", "stateless catalog", "floor floor", "rps"),
+]
+
+
+def history_section(results, directory=None):
+    """Earlier kept runs (bench/history/) beside this one: each number against the
+    floor of its own run, as the runs were on different machines."""
+    runs = history.earlier(results, **({"directory": directory} if directory else {}))
+    if not runs:
+        return []
+    runs.append(history.summary(results, label="this run"))
+    head = " | ".join(f"{run['date'][:16]} (`{run['commit']}`)" for run in runs)
+    lines = [
+        "## Before and after: earlier runs of this benchmark",
+        "",
+        "Each hot-path change of #14.4 was measured by a run before it and a run after it. "
+        "The runs were on different days on different machines of this kind, not equally "
+        "loaded, so each number is set against the floor measured in the same run: "
+        "in-process, the bare view's CPU per request (×floor); under load, the ratio the "
+        "target names. Kept summaries live in `bench/history/` (a full `make bench` adds "
+        "one; `--label` says what changed).",
+        "",
+        f"| in-process, warm (CPU ms, ×floor, SQL, Redis round trips) | {head} |",
+        "|---|" + "---|" * len(runs),
+    ]
+    kinds = []
+    for run in runs:
+        for kind in run["probe"].get("stateless", {}):
+            if kind not in kinds:
+                kinds.append(kind)
+    for kind in kinds:
+        cells = [_history_cell(run, kind) for run in runs]
+        lines.append(f"| stateless: {kind} | " + " | ".join(cells) + " |")
+    lines += ["", f"| under load, medians of the rounds | {head} |", "|---|" + "---|" * len(runs)]
+    for title, ours, theirs, key in LOAD_RATIOS:
+        cells = []
+        for run in runs:
+            a, b = run["throughput"].get(ours, {}), run["throughput"].get(theirs, {})
+            cells.append(f"{a[key] / b[key]:.2f}×" if a.get(key) and b.get(key) else "–")
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    rss = []
+    for run in runs:
+        found = run.get("rss_after_warmup_mb") or {}
+        shop, floor = found.get("stateless"), found.get("floor")
+        rss.append(f"{shop:.1f} MB ({shop / floor:.2f}×)" if shop and floor else "–")
+    lines.append("| warm worker RSS, in-process: stateless (÷ floor) | " + " | ".join(rss) + " |")
+    lines += ["", "What each run measured:", ""]
+    lines += [
+        f"- **{run['date'][:16]}** (`{run['commit']}`): {run['label'] or '–'}" for run in runs
+    ]
+    return lines
+
+
+def _history_cell(run, kind):
+    found = run["probe"].get("stateless", {}).get(kind)
+    floor = run["probe"].get("floor", {}).get("floor GET")
+    if not found:
+        return "–"
+    times = f" ({found['cpu_ms'] / floor['cpu_ms']:.0f}×)" if floor and floor["cpu_ms"] else ""
+    return f"{found['cpu_ms']:.2f}{times}, {found['sql']} SQL, {found['redis_round_trips']} RT"

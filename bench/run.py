@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import psycopg
 
-from . import report, servers, survival
+from . import history, report, servers, survival
 from .driver import Plan, drive
 from .targets import LEGACY_CARTS
 
@@ -126,6 +126,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--report-only", action="store_true", help="write the report from --results, run nothing"
     )
+    parser.add_argument(
+        "--label", default="", help="what this run measures, kept with it in bench/history/"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.seconds, args.shoppers = 1, 1.0, 2
@@ -154,6 +157,9 @@ def main(argv=None):
     bench.results["meta"]["wall_seconds"] = round(time.time() - started)
     bench.results["meta"]["load_average_end"] = os.getloadavg()
     save(bench.results, args.results)
+    phases = set(args.phases.split(","))
+    if not args.quick and {"throughput", "probe"} <= phases:
+        print(f"kept {history.keep(bench.results, args.label)}")
     report.write(bench.results, args.out)
     print(f"wrote {args.out / 'benchmarks.md'} and {args.results}")
 
