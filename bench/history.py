@@ -63,12 +63,24 @@ def keep(results, label="", directory=DIRECTORY):
     return path
 
 
+def label_of(results, directory=DIRECTORY):
+    """The label kept with ``results``' own summary, or ""."""
+    meta = results["meta"]
+    for run in _kept(directory):
+        if run["date"] == meta["date"] and run["commit"] == meta.get("commit", "unknown"):
+            return run["label"]
+    return ""
+
+
 def earlier(results, directory=DIRECTORY):
     """The kept summaries of runs before ``results``' own, oldest first."""
+    return [run for run in _kept(directory) if run["date"] < results["meta"]["date"]]
+
+
+def _kept(directory):
     if not directory.is_dir():
         return []
-    kept = [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
-    return [run for run in kept if run["date"] < results["meta"]["date"]]
+    return [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
 
 
 def _median(values):

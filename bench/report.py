@@ -563,10 +563,12 @@ LOAD_RATIOS = [
 def history_section(results, directory=None):
     """Earlier kept runs (bench/history/) beside this one: each number against the
     floor of its own run, as the runs were on different machines."""
-    runs = history.earlier(results, **({"directory": directory} if directory else {}))
+    where = {"directory": directory} if directory else {}
+    runs = history.earlier(results, **where)
     if not runs:
         return []
-    runs.append(history.summary(results, label="this run"))
+    label = history.label_of(results, **where)
+    runs.append(history.summary(results, label=f"this run: {label}" if label else "this run"))
     head = " | ".join(f"{run['date'][:16]} (`{run['commit']}`)" for run in runs)
     lines = [
         "## Before and after: earlier runs of this benchmark",
@@ -575,8 +577,10 @@ def history_section(results, directory=None):
         "The runs were on different days on different machines of this kind, not equally "
         "loaded, so each number is set against the floor measured in the same run: "
         "in-process, the bare view's CPU per request (×floor); under load, the ratio the "
-        "target names. Kept summaries live in `bench/history/` (a full `make bench` adds "
-        "one; `--label` says what changed).",
+        "target names. Ratios between two servers under load also move with the machine's "
+        "load (this run's HTML loop ratio differs between its own rounds, see the targets): "
+        "the in-process rows say best what a change did. Kept summaries live in "
+        "`bench/history/` (a full `make bench` adds one; `--label` says what changed).",
         "",
         f"| in-process, warm (CPU ms, ×floor, SQL, Redis round trips) | {head} |",
         "|---|" + "---|" * len(runs),

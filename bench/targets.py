@@ -491,14 +491,14 @@ def projection_lines(results):
         "",
         "Adding instances adds app CPU linearly because no instance holds state; the "
         "bottleneck then moves to the shared stores: Redis first for the cart API (all "
-        "cart traffic lands on one Redis thread), PostgreSQL first for pages that still "
-        "query it on every request (product pages, checkout; the catalog listing is "
-        "rendered once per process and leaves it alone). Past that point more instances "
-        "add nothing: the next steps are separate Redis servers per alias (carts, "
-        "identity) or Redis Cluster, and read replicas for the product pages. CPU measured "
-        "on a loaded 2-core machine with the driver "
-        "on the same cores is an upper bound; treat the projection as the shape of the "
-        "curve, not a promise.",
+        "cart traffic lands on one Redis thread), PostgreSQL first for what still queries "
+        "it on every request (checkout, orders, accounts; the catalog listing and the "
+        "product pages are kept per process per catalog version and leave it alone). Past "
+        "that point more instances add nothing: the next steps are separate Redis servers "
+        "per alias (carts, identity) or Redis Cluster, and a larger PostgreSQL with read "
+        "replicas for the order and account pages. CPU measured on a 2-core machine with "
+        "the driver on the same cores is an upper bound; treat the projection as the shape "
+        "of the curve, not a promise.",
     ]
     return lines
 

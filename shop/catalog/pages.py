@@ -38,7 +38,6 @@ from django.utils.http import quote_etag
 
 from . import selectors
 from .models import Product
-from .selectors import PAGE_SIZE
 from .summaries import catalog_version
 
 CACHE_ALIAS = "catalog_pages"
@@ -114,7 +113,7 @@ def product_detail(slug: str) -> tuple[Product, int]:
 
 def _page_number(count, page):
     """The page ``Paginator.get_page(page)`` shows for ``count`` products, without a query."""
-    paginator = Paginator(range(count), PAGE_SIZE)
+    paginator = Paginator(range(count), selectors.PAGE_SIZE)
     try:
         return paginator.validate_number(page)
     except PageNotAnInteger:

@@ -44,7 +44,7 @@ def test_a_kept_run_is_set_beside_a_later_one_against_its_own_floor(tmp_path):
         "2026-12-02 10:00 UTC", "bbbbbbb", catalog_ms=0.5, floor_ms=0.1, html=90, legacy_html=60
     )
     path = history.keep(before, "before the page cache", directory=tmp_path)
-    history.keep(after, directory=tmp_path)  # the run itself: not one of its earlier ones
+    history.keep(after, "the page cache", directory=tmp_path)  # not one of its earlier ones
 
     assert path.name == "2026-12-01T1000-aaaaaaa.json"
     assert [run["commit"] for run in history.earlier(after, directory=tmp_path)] == ["aaaaaaa"]
@@ -54,6 +54,7 @@ def test_a_kept_run_is_set_beside_a_later_one_against_its_own_floor(tmp_path):
     assert "| HTML cart loop: stateless ÷ legacy-db loops/s | 1.02× | 1.52× |" in text
     assert "90.0 MB (2.00×)" in text
     assert "**2026-12-01 10:00** (`aaaaaaa`): before the page cache" in text
+    assert "**2026-12-02 10:00** (`bbbbbbb`): this run: the page cache" in text
 
 
 def test_without_earlier_runs_the_report_has_no_such_section(tmp_path):
