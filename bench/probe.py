@@ -268,6 +268,9 @@ def main():
     for name, call in kinds.items():
         answer, counts = counters.measure(call)
         headers = answer["headers"]
+        shopper = getattr(call, "__self__", None)
+        if isinstance(shopper, HtmlShopper):
+            shopper.reset_steps()
         result["requests"][name] = {
             "status": answer["status"],
             "response_bytes": len(answer["body"]),
@@ -278,8 +281,10 @@ def main():
             "csp_bytes": len(answer["header"].get("content-security-policy", "")),
             **counts,
             "cpu_ms": timed(call, context.get("repeats", 200)),
-            **profile(call, max(10, context.get("repeats", 200) // 3)),
         }
+        if isinstance(shopper, HtmlShopper):  # the timed loops' steps, before profiling
+            result["requests"][name]["steps_ms"] = shopper.steps_ms()
+        result["requests"][name].update(profile(call, max(10, context.get("repeats", 200) // 3)))
     if context["kind"] != "floor":
         result["sizes"] = sizes(app, context, *clients)
         result["retention"] = retention(app, context)
@@ -406,10 +411,29 @@ class HtmlShopper:
     product each time and a new visitor every ``CART_LOOPS`` loops (carts of up to 20
     lines, about 10 on average); the cart page is checked against what was added."""
 
+    STEPS = ("product page", "add form (302)", "cart page")
+
     def __init__(self, app, context):
         self.app, self.products = app, context["products"]
         self.random = random.Random(14)
         self.loops = 0
+        self.reset_steps()
+
+    def reset_steps(self):
+        """Start counting each step's CPU time and the cart page's lines afresh."""
+        self.spent, self.counted, self.lines = dict.fromkeys(self.STEPS, 0.0), 0, 0
+
+    def steps_ms(self):
+        """CPU ms of each step, and the cart page's lines, per loop since ``reset_steps``."""
+        loops = max(1, self.counted)
+        found = {step: round(spent * 1000 / loops, 3) for step, spent in self.spent.items()}
+        return {**found, "cart lines": round(self.lines / loops, 1)}
+
+    def _timed(self, step, request):
+        started = time.process_time()
+        answer = request()
+        self.spent[step] += time.process_time() - started
+        return answer
 
     def warm(self):
         """Every product's page and cart line rendered once (per-process copies)."""
@@ -422,13 +446,17 @@ class HtmlShopper:
             self.client, self.cart = WsgiClient(self.app), Counter()
         product = product or self.products[self.random.randrange(len(self.products))]
         self.loops += 1
-        page = check(self.client.request("GET", f"/products/{product['slug']}/"), 200)
-        fields = form_fields(page["body"].decode(), "product_id")
-        check(self.client.request("POST", "/cart/add/", form={**fields, "quantity": "1"}), 302)
+        request = self.client.request
+        page = self._timed("product page", lambda: request("GET", f"/products/{product['slug']}/"))
+        fields = {**form_fields(check(page, 200)["body"].decode(), "product_id"), "quantity": "1"}
+        added = self._timed("add form (302)", lambda: request("POST", "/cart/add/", form=fields))
+        check(added, 302)
         self.cart[product["id"]] += 1
-        cart = check(self.client.request("GET", "/cart/"), 200)
+        cart = check(self._timed("cart page", lambda: request("GET", "/cart/")), 200)
         if cart_page_quantities(cart["body"].decode()) != dict(self.cart):
             raise RuntimeError("the cart page does not show what was added")
+        self.counted += 1
+        self.lines += len(self.cart)
         return cart
 
 

@@ -100,6 +100,7 @@ def html_cart(results, rows):
         f" ms in legacy-db, {_med_cpu(rows, s, 'postgres'):.2f} ms + Redis "
         f"{_med_cpu(rows, s, 'redis'):.2f} ms in stateless)"
     )
+    budget = None
     if driver is not None:
         budget = (l_cpu + driver) / TARGET_HTML - driver
         why += (
@@ -117,9 +118,26 @@ def html_cart(results, rows):
         why += (
             f". In-process, without a server, the same loop costs stateless "
             f"{ours['cpu_ms']:.2f} ms and legacy-db {theirs['cpu_ms']:.2f} ms "
-            f"({theirs['sql']} SQL queries a loop, whose PostgreSQL side is not in it); the "
-            f"largest shares of stateless's: {_shares(ours, 4)}"
+            f"({theirs['sql']} SQL queries a loop, whose PostgreSQL side is not in it)"
         )
+        steps = ours.get("steps_ms"), theirs.get("steps_ms")
+        if all(steps):
+            why += ": " + ", ".join(
+                f"{step} {steps[0][step]:.2f} against {steps[1][step]:.2f} ms"
+                for step in steps[0]
+                if step != "cart lines"
+            )
+            why += (
+                f" (carts of {steps[0]['cart lines']:.1f} lines on average; legacy-db reads "
+                "its session on each, and writes it on the add)"
+            )
+        why += f"; the largest shares of stateless's: {_shares(ours, 4)}"
+        if budget is not None and floor is not None:
+            why += (
+                f". So stateless's own code costs about {ours['cpu_ms'] / 3:.2f} ms per "
+                f"request in-process, against the {budget - floor:.2f} ms that a {TARGET_HTML:g}× "
+                "loop would leave it"
+            )
     why += (
         ". Both profiles render the same two private pages (the add form carries a CSRF "
         "token and an idempotency key, the header the visitor's own links and messages: "
@@ -127,7 +145,8 @@ def html_cart(results, rows):
         "ratio is bounded by how much of legacy-db's loop its session store is. Built for "
         "this target: the product looked up once per process per catalog version and the "
         "page's markup around the form kept in `{% cache %}` fragments; the cart page's "
-        "per-line links reversed once per process and its ids, quantities and amounts not "
+        "per-line links (reversed once per process) and its forms' CSRF field made once in "
+        "its view, not by a template tag per form, and its ids, quantities and amounts not "
         "localized; the guest token's signature checked once per request; a guest's keyed "
         "add in two Redis round trips. What remains is shared: gunicorn's handling of each "
         "request, the middleware, and the template engine's rendering of the cart page's "
