@@ -4,9 +4,9 @@ The header's count is recorded by the cart itself (``carts.locators``), not here
 """
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.template.backends.utils import csrf_input
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -50,7 +50,7 @@ def add(request):
     back = _back(request)
     if not form.is_valid():
         messages.error(request, f"Choose a quantity between 1 and {MAX_QUANTITY_INPUT}.")
-        return redirect(back)
+        return HttpResponseRedirect(back)
     data = form.cleaned_data
     try:
         if data["idempotency_key"]:
@@ -70,13 +70,13 @@ def add(request):
             replayed = False
     except (InvalidCartRequest, IdempotencyMismatch, InvalidIdempotencyKey) as exc:
         messages.error(request, str(exc))
-        return redirect(back)
+        return HttpResponseRedirect(back)
     except IdempotencyInProgress:
         messages.info(request, "Still adding that to your cart; have a look in a moment.")
-        return redirect("carts:cart")
+        return _to_cart()
     if not replayed:
         messages.success(request, "Added to your cart.")
-    return redirect("carts:cart")
+    return _to_cart()
 
 
 @require_POST
@@ -85,7 +85,7 @@ def set_quantity(request, product_id):
     form = SetQuantityForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Choose a quantity between 0 and {MAX_QUANTITY_INPUT}.")
-        return redirect("carts:cart")
+        return _to_cart()
     try:
         services.cart_set(
             cart=request.cart_locator.cart(create=True),
@@ -94,7 +94,7 @@ def set_quantity(request, product_id):
         )
     except InvalidCartRequest as exc:
         messages.error(request, str(exc))
-    return redirect("carts:cart")
+    return _to_cart()
 
 
 @require_POST
@@ -102,7 +102,12 @@ def set_quantity(request, product_id):
 def remove(request, product_id):
     services.cart_remove(cart=request.cart_locator.cart(), product_id=product_id)
     messages.success(request, "Removed from your cart.")
-    return redirect("carts:cart")
+    return _to_cart()
+
+
+def _to_cart():
+    # A path, not a view name: redirect() would first try reversing the path itself.
+    return HttpResponseRedirect(fixed_url("carts:cart"))
 
 
 def _back(request):
@@ -112,4 +117,4 @@ def _back(request):
         target, {request.get_host()}, request.is_secure()
     ):
         return target
-    return reverse("carts:cart")
+    return fixed_url("carts:cart")
