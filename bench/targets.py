@@ -185,6 +185,16 @@ def _api_why(results, rows):
             f"the shop's middleware stack alone (`/healthz`, which does nothing) costs "
             f"{middleware[0]:.2f} ms against the floor view's {middleware[1]:.2f} ms"
         )
+    floor = _med_cpu(rows, ("floor", "floor"))
+    if floor and guest_add and guest_cart:
+        budget = TARGET_API_CPU * floor
+        parts.append(
+            f"at {TARGET_API_CPU:g}× the floor's server CPU a request could cost "
+            f"{budget:.2f} ms, of which gunicorn's handling takes the floor's {floor:.2f} ms, "
+            f"leaving {budget - floor:.2f} ms for the shop, while the add and the read "
+            f"average {(guest_add['cpu_ms'] + guest_cart['cpu_ms']) / 2:.2f} ms in-process "
+            "without any server"
+        )
     return (
         "; ".join(parts)
         + ". Done for this target: no ETag over private bodies, the policy header built "
@@ -350,9 +360,13 @@ def worker_rss(results):
         "development extras install it (moto, schemathesis): DRF imports it when present, "
         "and the production image has none. What would come closer: the schema annotations out of "
         "the view modules (drf-spectacular's `OpenApiViewExtension`, in a module only the "
-        "schema view imports), and gunicorn's `preload_app`, which shared about 25 MB per "
-        "worker (PSS 69 to 43 MB) once the metrics directory is prepared before the "
-        "application is imported (deploy/gunicorn.conf.py)."
+        "schema view imports, about 5 MB), and gunicorn's `preload_app`, which took a "
+        "worker from 90 to 78 MB RSS (69 to 43 MB PSS) in a trial, once the metrics "
+        "directory is prepared before the application is imported "
+        "(deploy/gunicorn.conf.py). Both together would leave a worker near "
+        f"{_mean(s) - 17:.0f} MB, still above {TARGET_RSS:g}× the floor "
+        f"({TARGET_RSS * _mean(f):.0f} MB): what is left is DRF, PyJWT with cryptography, "
+        "django-redis and psycopg, which the shop uses on every request."
     )
     return {
         "target": target,
