@@ -1,9 +1,11 @@
 """``{% fixed_url "name" arg... %}``: ``{% url "name" arg... %}``, each URL reversed
-once per process instead of on every render.
+once per process instead of on every render; ``fixed_url(name, *args)`` is the same
+from Python.
 
-The header of every page links to the same six URLs, and a cart page to three per
-line (the product, its quantity form, its remove form); ``{% url %}`` walks the
-resolver for each of them on every page (about a tenth of a page's rendering). A URL
+The header of every page links to the same six URLs (the tag), and a cart page to
+three per line (the product, its quantity form, its remove form: its view puts them in
+the rows); ``{% url %}`` walks the resolver for each of them on every page (about a
+tenth of a page's rendering). A URL
 only changes with its name and arguments, the URLconf and the script prefix, so it is
 kept under those: a test that overrides ``ROOT_URLCONF`` or a deployment under a path
 prefix gets its own. For names that exist once (no instance namespaces, which
