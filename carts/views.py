@@ -17,7 +17,7 @@ from shop.core.exceptions import (
     InvalidIdempotencyKey,
 )
 from shop.core.throttling import throttle_page
-from shop.templatetags.shop_urls import fixed_url
+from shop.core.urls import fixed_url
 
 from . import services
 from .exceptions import InvalidCartRequest

@@ -1,36 +1,9 @@
-"""``{% fixed_url "name" arg... %}``: ``{% url "name" arg... %}``, each URL reversed
-once per process instead of on every render; ``fixed_url(name, *args)`` is the same
-from Python.
-
-The header of every page links to the same six URLs (the tag), and a cart page to
-three per line (the product, its quantity form, its remove form: its view puts them in
-the rows); ``{% url %}`` walks the resolver for each of them on every page (about a
-tenth of a page's rendering). A URL
-only changes with its name and arguments, the URLconf and the script prefix, so it is
-kept under those: a test that overrides ``ROOT_URLCONF`` or a deployment under a path
-prefix gets its own. For names that exist once (no instance namespaces, which
-``{% url %}`` picks by the request's ``current_app``) and positional arguments of the
-catalog's own (product ids and slugs, a few thousand at most); escaped like
-``{% url %}``'s output.
-"""
-
-from functools import lru_cache
+"""``{% fixed_url "name" arg... %}``: ``{% url "name" arg... %}`` with each URL reversed
+once per process (``shop.core.urls.fixed_url``, which says when that is the same)."""
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+
+from shop.core.urls import fixed_url
 
 register = template.Library()
-
-
-@register.simple_tag
-def fixed_url(viewname, *args):
-    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), viewname, args)
-
-
-# Bounded: the script prefix comes from the server's environ, which a client may reach,
-# and the arguments from what a page shows (a cart's products).
-@lru_cache(maxsize=4096)
-def _reversed(urlconf, script_prefix, viewname, args):
-    """The path of ``viewname(*args)`` under the URLconf and script prefix in effect."""
-    return reverse(viewname, args=args or None)
+register.simple_tag(fixed_url, name="fixed_url")

@@ -5,7 +5,7 @@ from django.template import engines
 from django.test import override_settings
 from django.urls import clear_url_caches, set_script_prefix
 
-from shop.templatetags import shop_urls
+from shop.core import urls as shop_urls
 
 NAMES = ["catalog:product-list", "carts:cart", "orders:order-list", "accounts:login"]
 
